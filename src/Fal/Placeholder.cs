@@ -1,0 +1,2 @@
+namespace Fal;
+internal static class Placeholder { }
