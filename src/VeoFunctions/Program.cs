@@ -1,6 +1,5 @@
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
+using VeoFunctions;
 
-var builder = FunctionsApplication.CreateBuilder(args);
-builder.ConfigureFunctionsWebApplication();
-builder.Build().Run();
+VeoFunctionsApp.Configure(FunctionsApplication.CreateBuilder(args)).Build().Run();

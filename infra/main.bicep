@@ -1,0 +1,189 @@
+// VeoFunctions: Durable Functions app (.NET 10 isolated) on Azure Functions Flex Consumption.
+// Entry point for azd ("azd provision" / "azd up"). Creates the resource group and wires the
+// per-concern modules together:
+//   monitoring  -> Log Analytics + Application Insights
+//   storage     -> host / Durable task hub / app containers / deployment package (no shared keys)
+//   keyvault    -> RBAC vault with the fal.ai key
+//   functionapp -> FC1 plan + function app (system-assigned identity) + app settings
+//   roles       -> every role assignment
+targetScope = 'subscription'
+
+@description('azd environment name; seeds resource names and the azd-env-name tag.')
+@minLength(1)
+@maxLength(64)
+param environmentName string
+
+@description('Region of all resources (must offer Flex Consumption).')
+@minLength(1)
+@metadata({ azd: { type: 'location' } })
+param location string
+
+@description('Resource group to create; default rg-<environmentName>.')
+param resourceGroupName string = ''
+
+@description('Object id of the deploying user/service principal (azd sets AZURE_PRINCIPAL_ID); gets blob read/write and fal-key management. Empty: none.')
+param principalId string = ''
+
+@description('Kind of principalId.')
+@allowed([
+  'User'
+  'ServicePrincipal'
+  'Group'
+])
+param principalType string = 'User'
+
+@description('fal.ai API key ("id:secret"), stored as Key Vault secret fal-key. Empty: the secret is left as is (create it later).')
+@secure()
+param falKey string = ''
+
+@description('Turn on Key Vault purge protection (irreversible).')
+param enableKeyVaultPurgeProtection bool = false
+
+@description('Memory of one Flex Consumption instance, in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Maximum number of Flex Consumption instances.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@description('How long an orchestration waits for the fal webhook (TimeSpan "hh:mm:ss").')
+param jobsWebhookTimeout string = '00:10:00'
+
+@description('Overall deadline of one job (TimeSpan "hh:mm:ss").')
+param jobsDeadline string = '00:30:00'
+
+@description('Days after which images in the staging container are deleted; 0 keeps them.')
+@minValue(0)
+param stagingRetentionDays int = 7
+
+@description('Accept only Entra-authenticated telemetry in Application Insights.')
+param disableApplicationInsightsLocalAuth bool = true
+
+var tags = {
+  'azd-env-name': environmentName
+}
+
+// Short, stable per-environment suffix for globally unique names.
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+
+// Resource-type abbreviations (Cloud Adoption Framework).
+var abbrs = {
+  resourceGroup: 'rg-'
+  logAnalytics: 'log-'
+  applicationInsights: 'appi-'
+  storageAccount: 'st'
+  keyVault: 'kv-'
+  flexPlan: 'plan-'
+  functionApp: 'func-'
+}
+
+var containers = {
+  videos: 'videos'
+  staging: 'staging'
+  jobs: 'jobs'
+  deployment: 'deploymentpackage'
+}
+
+var functionAppName = '${abbrs.functionApp}veo-${resourceToken}'
+
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourceGroup}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    logAnalyticsName: '${abbrs.logAnalytics}${resourceToken}'
+    applicationInsightsName: '${abbrs.applicationInsights}${resourceToken}'
+    disableLocalAuth: disableApplicationInsightsLocalAuth
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.storageAccount}${resourceToken}'
+    deploymentContainerName: containers.deployment
+    appContainerNames: [
+      containers.videos
+      containers.staging
+      containers.jobs
+    ]
+    stagingContainerName: containers.staging
+    stagingRetentionDays: stagingRetentionDays
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.keyVault}${resourceToken}'
+    enablePurgeProtection: enableKeyVaultPurgeProtection
+    falKey: falKey
+  }
+}
+
+module functionApp 'modules/functionapp.bicep' = {
+  name: 'functionapp'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    serviceName: 'api'
+    planName: '${abbrs.flexPlan}${resourceToken}'
+    name: functionAppName
+    storageAccountName: storage.outputs.name
+    deploymentContainerName: containers.deployment
+    applicationInsightsConnectionString: monitoring.outputs.connectionString
+    falKeySecretUri: keyVault.outputs.falKeySecretUri
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    videosContainerName: containers.videos
+    stagingContainerName: containers.staging
+    jobsContainerName: containers.jobs
+    jobsWebhookTimeout: jobsWebhookTimeout
+    jobsDeadline: jobsDeadline
+  }
+}
+
+module roles 'modules/roles.bicep' = {
+  name: 'roles'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    keyVaultName: keyVault.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    appPrincipalId: functionApp.outputs.principalId
+    userPrincipalId: principalId
+    userPrincipalType: principalType
+  }
+}
+
+// azd stores these in the environment (.azure/<env>/.env).
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output AZURE_FUNCTION_APP_HOST_NAME string = functionApp.outputs.defaultHostName
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+// Not a secret: it only identifies the component; ingestion needs Entra auth when local auth is off.
+output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString

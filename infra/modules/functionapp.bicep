@@ -1,0 +1,166 @@
+// Hosting: a Linux Flex Consumption plan (FC1) and the .NET 10 isolated-worker function app.
+// The app runs under its system-assigned identity; every connection it makes (storage, Key Vault,
+// Application Insights) is identity-based. Role assignments live in roles.bicep.
+
+@description('Azure region of the resources.')
+param location string
+
+@description('Tags applied to every resource (the app additionally gets azd-service-name).')
+param tags object = {}
+
+@description('azd service name, used by "azd deploy" to find this app.')
+param serviceName string = 'api'
+
+@description('Name of the Flex Consumption plan.')
+param planName string
+
+@description('Name of the function app (globally unique host name).')
+param name string
+
+@description('Storage account used by the host, the Durable task hub, the app containers and the deployment package.')
+param storageAccountName string
+
+@description('Container of that account that receives the deployment package.')
+param deploymentContainerName string
+
+@description('Application Insights connection string.')
+param applicationInsightsConnectionString string
+
+@description('Versionless URI of the Key Vault secret holding the fal.ai API key.')
+param falKeySecretUri string
+
+@description('Memory size of one instance, in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Upper bound of instances the plan scales out to.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@description('Container for archived videos.')
+param videosContainerName string
+
+@description('Container for images staged by the HTTP starter.')
+param stagingContainerName string
+
+@description('Container for job manifests (future blob-upload trigger).')
+param jobsContainerName string
+
+@description('How long an orchestration waits for the fal webhook before polling (TimeSpan, "hh:mm:ss").')
+param jobsWebhookTimeout string = '00:10:00'
+
+@description('Overall deadline of one job (TimeSpan, "hh:mm:ss").')
+param jobsDeadline string = '00:30:00'
+
+resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
+  name: storageAccountName
+}
+
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true // Linux
+  }
+}
+
+resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': serviceName })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'SystemAssigned'
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    siteConfig: {
+      minTlsVersion: '1.2'
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: {
+            type: 'SystemAssignedIdentity'
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+      }
+      runtime: {
+        name: 'dotnet-isolated'
+        version: '10.0'
+      }
+    }
+  }
+}
+
+// Host and platform settings. Flex Consumption sets FUNCTIONS_EXTENSION_VERSION and
+// FUNCTIONS_WORKER_RUNTIME from functionAppConfig.runtime; they must not be app settings here.
+var hostSettings = {
+  // Functions host + Durable task hub (Azure Storage backend): identity-based connection "AzureWebJobsStorage".
+  AzureWebJobsStorage__accountName: storage.name
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+  AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
+  AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
+
+  // Telemetry, sent with the app's identity (Entra auth; local auth can be off on the component).
+  APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
+}
+
+// ---------------------------------------------------------------------------------------------
+// App configuration bound by VeoFunctions (IOptions sections; "__" is the ":" section separator).
+// Edit names/values here: this is the one place the templates define the app's own settings.
+// ---------------------------------------------------------------------------------------------
+var appSettings = {
+  // fal.ai (section "Fal", FalOptions)
+  Fal__QueueBaseUrl: 'https://queue.fal.run'
+  Fal__RestBaseUrl: 'https://rest.fal.ai'
+  Fal__JwksUrl: 'https://rest.fal.ai/.well-known/jwks.json'
+  Fal__Key: '@Microsoft.KeyVault(SecretUri=${falKeySecretUri})'
+
+  // Public origin fal calls back (webhook URL = this + the webhook route).
+  Webhook__PublicBaseUrl: 'https://${functionApp.properties.defaultHostName}'
+
+  // Blob storage used by the app itself (identity-based: endpoint only, no keys).
+  Storage__BlobServiceUri: storage.properties.primaryEndpoints.blob
+  Storage__VideosContainer: videosContainerName
+  Storage__StagingContainer: stagingContainerName
+  Storage__JobsContainer: jobsContainerName
+
+  // Job timing (TimeSpan "hh:mm:ss").
+  Jobs__WebhookTimeout: jobsWebhookTimeout
+  Jobs__Deadline: jobsDeadline
+}
+
+// A separate config resource (not siteConfig.appSettings) so settings can use the app's own host name.
+// It replaces the whole app-settings collection on every deployment.
+resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
+  parent: functionApp
+  name: 'appsettings'
+  properties: union(hostSettings, appSettings)
+}
+
+output name string = functionApp.name
+output id string = functionApp.id
+output defaultHostName string = functionApp.properties.defaultHostName
+output principalId string = functionApp.identity.principalId
+output planName string = plan.name

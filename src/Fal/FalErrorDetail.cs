@@ -1,0 +1,124 @@
+using System.Text.Json;
+
+namespace Fal;
+
+/// <summary>One item of a fal validation error (<c>detail[]</c>): where, what and which kind.</summary>
+public sealed record FalValidationItem(string Location, string Message, string? Type);
+
+/// <summary>
+/// fal's error body, which comes in two shapes: model errors <c>{"detail":[{loc,msg,type}]}</c> (or a
+/// plain string detail) and infrastructure errors <c>{"detail":"…","error_type":"…"}</c> with an
+/// <c>X-Fal-Error-Type</c> header. Parsing is tolerant: an unreadable body still yields a message.
+/// </summary>
+public sealed record FalErrorDetail(string Message, string? ErrorType, IReadOnlyList<FalValidationItem> Items, bool IsUserRequestTimeout)
+{
+    public static readonly FalErrorDetail Empty = new("", null, [], false);
+
+    /// <summary>fal's content-policy error type: never retry, tell the user.</summary>
+    public bool IsContentPolicyViolation => ErrorType == "content_policy_violation" || Items.Any(i => i.Type == "content_policy_violation");
+
+    /// <summary>Parses an error body; headers may name the error type and the timeout kind.</summary>
+    public static FalErrorDetail Parse(string? body, string? errorTypeHeader = null, string? timeoutTypeHeader = null)
+    {
+        bool userTimeout = string.Equals(timeoutTypeHeader, "user", StringComparison.OrdinalIgnoreCase);
+        string? errorType = string.IsNullOrWhiteSpace(errorTypeHeader) ? null : errorTypeHeader;
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return new("", errorType, [], userTimeout);
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            return FromJson(doc.RootElement, errorType, userTimeout);
+        }
+        catch (JsonException)
+        {
+            return new(Truncate(body), errorType, [], userTimeout);
+        }
+    }
+
+    /// <summary>Reads an error already parsed as JSON (a webhook's payload, a status's error).</summary>
+    public static FalErrorDetail FromJson(JsonElement root, string? errorType = null, bool userTimeout = false)
+    {
+        if (root.ValueKind == JsonValueKind.String)
+        {
+            return new(Truncate(root.GetString() ?? ""), errorType, [], userTimeout);
+        }
+
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return new(Truncate(root.GetRawText()), errorType, [], userTimeout);
+        }
+
+        if (root.TryGetProperty("error_type", out var et) && et.ValueKind == JsonValueKind.String)
+        {
+            errorType ??= et.GetString();
+        }
+
+        var items = new List<FalValidationItem>();
+        string message = "";
+        if (root.TryGetProperty("detail", out var detail))
+        {
+            if (detail.ValueKind == JsonValueKind.String)
+            {
+                message = detail.GetString() ?? "";
+            }
+            else if (detail.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var item in detail.EnumerateArray().Where(i => i.ValueKind == JsonValueKind.Object))
+                {
+                    items.Add(new FalValidationItem(
+                        Location(item),
+                        item.TryGetProperty("msg", out var msg) && msg.ValueKind == JsonValueKind.String ? msg.GetString() ?? "" : "",
+                        item.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String ? type.GetString() : null));
+                }
+
+                message = string.Join("; ", items.Select(i => i.Location.Length > 0 ? $"{i.Location}: {i.Message}" : i.Message));
+            }
+        }
+        else if (root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String)
+        {
+            message = error.GetString() ?? "";
+        }
+        else if (root.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String)
+        {
+            message = m.GetString() ?? "";
+        }
+        else if (root.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String)
+        {
+            // Cancel answers {"status":"ALREADY_COMPLETED"} and similar.
+            message = s.GetString() ?? "";
+        }
+
+        return new(Truncate(message), errorType, items, userTimeout);
+    }
+
+    /// <summary>One sentence for a person: what fal said, with the HTTP status and error type.</summary>
+    public string Describe(int httpStatus)
+    {
+        string kind = ErrorType is null ? "" : $" ({ErrorType})";
+        string what = Message.Length > 0 ? Message.TrimEnd('.') : "no detail given";
+        return httpStatus > 0 ? $"fal answered {httpStatus}{kind}: {what}." : $"fal reported an error{kind}: {what}.";
+    }
+
+    // "loc" is a path like ["body","image_urls",0]; the first element names the request part.
+    private static string Location(JsonElement item)
+    {
+        if (!item.TryGetProperty("loc", out var loc) || loc.ValueKind != JsonValueKind.Array)
+        {
+            return "";
+        }
+
+        var parts = loc.EnumerateArray().Select(p => p.ValueKind == JsonValueKind.Number ? $"[{p.GetRawText()}]" : p.ToString()).ToList();
+        if (parts.Count > 1 && parts[0] == "body")
+        {
+            parts.RemoveAt(0);
+        }
+
+        return string.Join(".", parts).Replace(".[", "[", StringComparison.Ordinal);
+    }
+
+    // A hostile or broken upstream must not make our messages unbounded.
+    private static string Truncate(string s) => s.Length <= 500 ? s : string.Concat(s.AsSpan(0, 500), "…");
+}

@@ -1,0 +1,42 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Fal;
+
+/// <summary>
+/// Where fal lives and how to authenticate. Every host is configurable so that tests and local runs
+/// can point the client at an emulator that serves fal's paths unchanged on one origin.
+/// </summary>
+public sealed class FalOptions
+{
+    /// <summary>The configuration section these options bind from.</summary>
+    public const string SectionName = "Fal";
+
+    /// <summary>Queue API base URL (submit, status, result, cancel).</summary>
+    [Required]
+    public Uri QueueBaseUrl { get; set; } = new("https://queue.fal.run");
+
+    /// <summary>REST API base URL (storage uploads).</summary>
+    [Required]
+    public Uri RestBaseUrl { get; set; } = new("https://rest.fal.ai");
+
+    /// <summary>The key set that signs fal's webhooks.</summary>
+    [Required]
+    public Uri JwksUrl { get; set; } = new("https://rest.fal.ai/.well-known/jwks.json");
+
+    /// <summary>The API key (<c>id:secret</c>); sent as <c>Authorization: Key …</c>. Never logged.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string Key { get; set; } = "";
+
+    /// <summary>How many times a retryable call is tried in all (the official JS client uses 3).</summary>
+    [Range(1, 10)]
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>First retry delay; doubles each time, with ±25 % jitter.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Upper bound on one retry delay, including a server's Retry-After.</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Timeout of one HTTP call to fal.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}

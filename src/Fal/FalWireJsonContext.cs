@@ -1,0 +1,16 @@
+using System.Text.Json.Serialization;
+using Fal.Queue;
+using Fal.Storage;
+using Fal.Webhooks;
+
+namespace Fal;
+
+/// <summary>Source-generated JSON metadata for fal's wire shapes (internal; mapped to public records).</summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(SubmitResponse))]
+[JsonSerializable(typeof(StatusResponse))]
+[JsonSerializable(typeof(CancelResponse))]
+[JsonSerializable(typeof(InitiateUploadRequest))]
+[JsonSerializable(typeof(InitiateUploadResponse))]
+[JsonSerializable(typeof(JsonWebKeySet))]
+internal sealed partial class FalWireJsonContext : JsonSerializerContext;

@@ -1,2 +1,0 @@
-namespace Fal;
-internal static class Placeholder { }

@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Text.Json;
+using Azure.Storage;
+using Azure.Storage.Blobs.Models;
+using Fal.Veo31;
+using Microsoft.Extensions.Logging;
+using VeoFunctions.Jobs;
+using VeoFunctions.Storage;
+
+namespace VeoFunctions.Archive;
+
+/// <summary>
+/// Copies a finished video from fal into the videos container as <c>{yyyy}/{MM}/{dd}/{jobId}.mp4</c>, with
+/// a manifest beside it. The bytes stream through in blocks (memory stays flat whatever the size) and the
+/// blob appears under its final name only when the block list commits, so a crash leaves nothing partial.
+/// Rerunning overwrites with the same bytes: the step is idempotent.
+/// </summary>
+public sealed partial class VideoArchive(HttpClient http, BlobContainers containers, TimeProvider time, ILogger<VideoArchive> logger)
+{
+    public const int BlockBytes = 4 * 1024 * 1024;
+
+    private static readonly JsonSerializerOptions ManifestJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static string VideoBlobName(string jobId, DateTimeOffset createdAt) =>
+        string.Create(CultureInfo.InvariantCulture, $"{createdAt.UtcDateTime:yyyy}/{createdAt.UtcDateTime:MM}/{createdAt.UtcDateTime:dd}/{jobId}.mp4");
+
+    public async Task<ArchivedVideo> ArchiveAsync(ArchiveRequest request, CancellationToken cancellationToken)
+    {
+        var container = await containers.VideosAsync().ConfigureAwait(false);
+        string videoName = VideoBlobName(request.JobId, request.CreatedAt);
+        string manifestName = Path.ChangeExtension(videoName, ".json");
+        var blob = container.GetBlobClient(videoName);
+
+        using var response = await http.GetAsync(new Uri(request.VideoUrl), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            // fal's CDN: 404/410 means the result expired or never existed; anything else may pass.
+            string what = $"Downloading the video from fal failed with HTTP {(int)response.StatusCode}.";
+            throw (int)response.StatusCode is 404 or 410 ? new JobFailedException(what) : new HttpRequestException(what, null, response.StatusCode);
+        }
+
+        string contentType = response.Content.Headers.ContentType?.MediaType is { } mt && mt.StartsWith("video/", StringComparison.Ordinal) ? mt : "video/mp4";
+        long? declared = response.Content.Headers.ContentLength ?? request.ExpectedBytes;
+        var source = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (source.ConfigureAwait(false))
+        {
+            var counting = new CountingStream(source, declared);
+            await blob.UploadAsync(counting, new BlobUploadOptions
+            {
+                HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
+                Metadata = Metadata(request),
+                TransferOptions = new StorageTransferOptions { InitialTransferSize = BlockBytes, MaximumTransferSize = BlockBytes, MaximumConcurrency = 2 },
+            }, cancellationToken).ConfigureAwait(false);
+
+            var manifest = new VideoManifest(
+                request.JobId, request.FalRequestId, ReferenceToVideoInput.EndpointId, request.Input, request.ReferenceImages,
+                new VideoManifestTimings(request.CreatedAt, request.SubmittedAt, request.CompletedAt, time.GetUtcNow()),
+                videoName, counting.BytesRead, contentType);
+            await container.GetBlobClient(manifestName).UploadAsync(
+                BinaryData.FromObjectAsJson(manifest, ManifestJson),
+                new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" }, Metadata = Metadata(request) },
+                cancellationToken).ConfigureAwait(false);
+
+            Log.Archived(logger, request.JobId, videoName, counting.BytesRead);
+            return new ArchivedVideo(container.Name, videoName, blob.Uri, manifestName, counting.BytesRead, contentType);
+        }
+    }
+
+    private static Dictionary<string, string> Metadata(ArchiveRequest request)
+    {
+        var metadata = new Dictionary<string, string> { ["jobid"] = request.JobId, ["falrequestid"] = request.FalRequestId };
+        if (request.Input.Seed is { } seed)
+        {
+            metadata["seed"] = seed.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return metadata;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(3001, LogLevel.Information, "Archived job {JobId} as {BlobName} ({Bytes} bytes)")]
+        public static partial void Archived(ILogger logger, string jobId, string blobName, long bytes);
+    }
+}

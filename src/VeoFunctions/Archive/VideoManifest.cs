@@ -1,0 +1,29 @@
+using VeoFunctions.Jobs;
+
+namespace VeoFunctions.Archive;
+
+/// <summary>The <c>{jobId}.json</c> written beside the video: what was asked, what fal did, when, how big.</summary>
+public sealed record VideoManifest(
+    string JobId,
+    string FalRequestId,
+    string Endpoint,
+    VideoRequest Input,
+    int ReferenceImages,
+    VideoManifestTimings Timings,
+    string VideoBlob,
+    long Bytes,
+    string ContentType);
+
+public sealed record VideoManifestTimings(DateTimeOffset CreatedAt, DateTimeOffset SubmittedAt, DateTimeOffset? CompletedAt, DateTimeOffset ArchivedAt);
+
+/// <summary>What the archive activity needs: the video's URL at fal and the facts for the manifest.</summary>
+public sealed record ArchiveRequest(
+    string JobId,
+    string FalRequestId,
+    string VideoUrl,
+    long? ExpectedBytes,
+    VideoRequest Input,
+    int ReferenceImages,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset SubmittedAt,
+    DateTimeOffset? CompletedAt);

@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using VeoFunctions.Http;
+using VeoFunctions.Jobs;
+
+namespace VeoFunctions.Functions;
+
+/// <summary><c>GET /api/videos/{jobId}</c>: where the job is, and the video once it is archived.</summary>
+public sealed class GetVideoJob
+{
+    [Function(nameof(GetVideoJob))]
+    public async Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "videos/{jobId}")] HttpRequest request,
+        [DurableClient] DurableTaskClient durable,
+        string jobId,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(durable);
+        if (!JobIds.IsWellFormed(jobId))
+        {
+            return Problems.NotFound("No job has that id.");
+        }
+
+        var instance = await durable.GetInstanceAsync(jobId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
+        return instance is null || instance.Name != nameof(VideoJobOrchestrator)
+            ? Problems.NotFound("No job has that id.")
+            : new OkObjectResult(JobStatus.From(instance));
+    }
+}

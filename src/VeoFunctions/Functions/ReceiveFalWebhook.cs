@@ -1,0 +1,118 @@
+using System.Text.Json;
+using Fal;
+using Fal.Webhooks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
+using VeoFunctions.Http;
+using VeoFunctions.Jobs;
+using VeoFunctions.Storage;
+
+namespace VeoFunctions.Functions;
+
+/// <summary>
+/// <c>POST /api/fal/webhook?job={jobId}</c>: anonymous, so the signature is the only proof it is fal. Verified on
+/// the raw bytes, matched to the job's own fal request, then raised as an event. Delivered twice, it is raised
+/// twice, and the second is ignored by an orchestration that already moved on.
+/// </summary>
+public sealed partial class ReceiveFalWebhook(FalWebhookVerifier verifier, SubmissionLedger ledger, ILogger<ReceiveFalWebhook> logger)
+{
+    public const int MaxBodyBytes = 1024 * 1024;
+
+    [Function(nameof(ReceiveFalWebhook))]
+    public async Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "fal/webhook")] HttpRequest request,
+        [DurableClient] DurableTaskClient durable,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(durable);
+        string? jobId = request.Query["job"];
+        if (!JobIds.IsWellFormed(jobId))
+        {
+            return Problems.BadRequest("The webhook URL names no job.");
+        }
+
+        var body = await RequestBody.ReadAsync(request, MaxBodyBytes, cancellationToken).ConfigureAwait(false);
+        if (body is null)
+        {
+            return Problems.TooLarge(MaxBodyBytes);
+        }
+
+        var verification = await verifier.VerifyAsync(name => request.Headers[name].FirstOrDefault(), body, cancellationToken).ConfigureAwait(false);
+        if (!verification.IsValid)
+        {
+            Log.Rejected(logger, jobId, verification.Failure!);
+            return Problems.Unauthorized(verification.Failure!);
+        }
+
+        FalWebhookDelivery? delivery;
+        try
+        {
+            delivery = JsonSerializer.Deserialize(body, FalJsonContext.Default.FalWebhookDelivery);
+        }
+        catch (JsonException)
+        {
+            delivery = null;
+        }
+
+        if (delivery is null || delivery.RequestId != verification.RequestId)
+        {
+            return Problems.BadRequest("The webhook body is not a fal delivery for the signed request id.");
+        }
+
+        var recorded = await ledger.FindAsync(jobId!, cancellationToken).ConfigureAwait(false);
+        if (recorded is null)
+        {
+            // Possibly faster than our own record of the submit: fal will deliver again.
+            return Problems.NotFound("This job has no fal request on record (yet).");
+        }
+
+        if (recorded.RequestId != delivery.RequestId)
+        {
+            Log.WrongJob(logger, jobId!, delivery.RequestId!);
+            return Problems.Conflict("The fal request does not belong to this job.");
+        }
+
+        await durable.RaiseEventAsync(jobId!, VideoJobOrchestrator.FalWebhookEvent, ToEvent(delivery), cancellationToken).ConfigureAwait(false);
+        Log.Raised(logger, jobId!, delivery.RequestId!, delivery.Status ?? "?");
+        return new OkResult();
+    }
+
+    internal static FalWebhookEvent ToEvent(FalWebhookDelivery delivery)
+    {
+        string requestId = delivery.RequestId!;
+        if (!delivery.IsOk)
+        {
+            var detail = delivery.Payload is { } payload ? FalErrorDetail.FromJson(payload) : FalErrorDetail.Empty;
+            string why = detail.Message.Length > 0 ? detail.Describe(0) : $"fal reported the generation failed: {delivery.Error ?? "no detail given"}.";
+            return new FalWebhookEvent(requestId, false, null, null, null, why);
+        }
+
+        Fal.Veo31.FalFile? video = null;
+        try
+        {
+            video = delivery.HasPayload ? delivery.Payload!.Value.Deserialize(FalJsonContext.Default.ReferenceToVideoOutput)?.Video : null;
+        }
+        catch (JsonException)
+        {
+            // An unexpected payload shape: the orchestrator fetches the result from the queue instead.
+        }
+
+        return new FalWebhookEvent(requestId, true, video?.Url, video?.ContentType, video?.FileSize, null);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(4001, LogLevel.Warning, "Refused a webhook for job {JobId}: {Reason}")]
+        public static partial void Rejected(ILogger logger, string? jobId, string reason);
+
+        [LoggerMessage(4002, LogLevel.Warning, "Refused a signed webhook for job {JobId}: fal request {RequestId} belongs to another job")]
+        public static partial void WrongJob(ILogger logger, string jobId, string requestId);
+
+        [LoggerMessage(4003, LogLevel.Information, "Webhook for job {JobId}, fal request {RequestId}: {Status}")]
+        public static partial void Raised(ILogger logger, string jobId, string requestId, string status);
+    }
+}

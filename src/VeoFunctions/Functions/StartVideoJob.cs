@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
+using VeoFunctions.Http;
+using VeoFunctions.Jobs;
+
+namespace VeoFunctions.Functions;
+
+/// <summary><c>POST /api/videos</c>: validate, then start a job. Bad input starts nothing and spends nothing.</summary>
+public sealed class StartVideoJob(VideoRequestParser parser, JobScheduler scheduler, IOptions<JobOptions> options)
+{
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    [Function(nameof(StartVideoJob))]
+    public async Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "videos")] HttpRequest request,
+        [DurableClient] DurableTaskClient durable,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.ContentType is { } type && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return Problems.UnsupportedMediaType();
+        }
+
+        string? key = request.Headers[IdempotencyKeyHeader];
+        if (key is not null && (key.Length is 0 or > 255 || key.Any(char.IsControl)))
+        {
+            return Problems.BadRequest("The Idempotency-Key header must be 1 to 255 printable characters.");
+        }
+
+        int limit = options.Value.MaxRequestBytes;
+        var body = await RequestBody.ReadAsync(request, limit, cancellationToken).ConfigureAwait(false);
+        if (body is null)
+        {
+            return Problems.TooLarge(limit);
+        }
+
+        var parsed = parser.Parse(body);
+        if (parsed.Draft is null)
+        {
+            return Problems.Validation(parsed.Errors!);
+        }
+
+        string jobId = key is null ? JobScheduler.NewJobId() : JobScheduler.JobIdFor(key);
+        var outcome = await scheduler.ScheduleAsync(durable, jobId, parsed.Draft, JobScheduler.Fingerprint(body), cancellationToken).ConfigureAwait(false);
+        if (outcome == ScheduleOutcome.Conflict)
+        {
+            return Problems.Conflict("This Idempotency-Key was already used for a different request; nothing new was started.");
+        }
+
+        string statusUrl = $"{request.Scheme}://{request.Host}/api/videos/{jobId}";
+        return new AcceptedResult(statusUrl, new { jobId, statusUrl, replayed = outcome == ScheduleOutcome.AlreadyExists });
+    }
+}

@@ -1,0 +1,42 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+
+namespace VeoFunctions.Http;
+
+/// <summary>Every HTTP error this app answers, as RFC 7807 problem details, built here and nowhere else.</summary>
+public static class Problems
+{
+    private const string TypeBase = "https://veofunctions.dev/problems/";
+
+    public static ObjectResult Validation(IDictionary<string, List<string>> errors) =>
+        Result(new ValidationProblemDetails(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()))
+        {
+            Type = TypeBase + "invalid-request",
+            Title = "The request is not valid.",
+            Status = StatusCodes.Status400BadRequest,
+            Detail = "See errors for what to fix; nothing was started and nothing was sent to fal.",
+        });
+
+    public static ObjectResult BadRequest(string detail) => Problem(StatusCodes.Status400BadRequest, "invalid-request", "The request is not valid.", detail);
+
+    public static ObjectResult TooLarge(int limit) =>
+        Problem(StatusCodes.Status413PayloadTooLarge, "too-large", "The request body is too large.", $"At most {limit} bytes are accepted.");
+
+    public static ObjectResult UnsupportedMediaType() =>
+        Problem(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "The body must be JSON.", "Send Content-Type: application/json.");
+
+    public static ObjectResult NotFound(string detail) => Problem(StatusCodes.Status404NotFound, "not-found", "Not found.", detail);
+
+    public static ObjectResult Conflict(string detail) => Problem(StatusCodes.Status409Conflict, "conflict", "Conflict.", detail);
+
+    public static ObjectResult Unauthorized(string detail) => Problem(StatusCodes.Status401Unauthorized, "unauthorized", "The request is not authenticated.", detail);
+
+    public static ObjectResult Problem(int status, string type, string title, string detail) =>
+        Result(new ProblemDetails { Type = TypeBase + type, Title = title, Status = status, Detail = detail });
+
+    private static ObjectResult Result(ProblemDetails problem) => new(problem)
+    {
+        StatusCode = problem.Status,
+        ContentTypes = { "application/problem+json" },
+    };
+}

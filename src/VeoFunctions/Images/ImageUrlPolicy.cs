@@ -1,0 +1,170 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Net;
+
+namespace VeoFunctions.Images;
+
+/// <summary>
+/// Static checks on a user-supplied image URL before any network traffic: absolute, https (http only
+/// when <see cref="ImageOptions.AllowHttp"/>), no embedded credentials, a real host, and no literal IP
+/// in a private or reserved range unless allow-listed. Host names are judged again at connect time by
+/// <see cref="SafeImageDownloader"/>, on the address actually used, which is what defeats DNS rebinding;
+/// these checks exist to fail fast with a clear sentence.
+/// </summary>
+public static class ImageUrlPolicy
+{
+    /// <summary>Longest accepted URL; generous enough for SAS tokens.</summary>
+    public const int MaxUrlLength = 4096;
+
+    /// <summary>Parses and checks a URL string as given by the user.</summary>
+    /// <param name="value">The URL text.</param>
+    /// <param name="options">Scheme and allow-list settings.</param>
+    /// <param name="uri">The parsed URL when accepted.</param>
+    /// <param name="reason">One user-facing sentence when refused.</param>
+    /// <returns><see langword="true"/> when the URL may be fetched.</returns>
+    public static bool TryValidate(
+        string? value,
+        ImageOptions options,
+        [NotNullWhen(true)] out Uri? uri,
+        [NotNullWhen(false)] out string? reason)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        uri = null;
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            reason = "No image URL was given.";
+            return false;
+        }
+
+        if (value.Length > MaxUrlLength)
+        {
+            reason = $"The image URL is too long; at most {MaxUrlLength} characters are accepted.";
+            return false;
+        }
+
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var parsed) || value.Any(char.IsWhiteSpace))
+        {
+            reason = "The image URL is not a valid absolute URL.";
+            return false;
+        }
+
+        string? problem = FindProblem(parsed, options);
+        if (problem is not null)
+        {
+            reason = $"The image URL {problem}.";
+            return false;
+        }
+
+        uri = parsed;
+        reason = null;
+        return true;
+    }
+
+    /// <summary>Checks an already parsed URL.</summary>
+    /// <param name="uri">The URL.</param>
+    /// <param name="options">Scheme and allow-list settings.</param>
+    /// <param name="reason">One user-facing sentence when refused.</param>
+    /// <returns><see langword="true"/> when the URL may be fetched.</returns>
+    public static bool TryValidate(Uri uri, ImageOptions options, [NotNullWhen(false)] out string? reason)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        ArgumentNullException.ThrowIfNull(options);
+        string? problem = FindProblem(uri, options);
+        reason = problem is null ? null : $"The image URL {problem}.";
+        return problem is null;
+    }
+
+    /// <summary>
+    /// Checks a redirect target. The same rules apply as for the original URL, and a redirect may never
+    /// downgrade from https to http, even when http is otherwise allowed.
+    /// </summary>
+    /// <param name="current">The URL that answered with a redirect.</param>
+    /// <param name="location">The <c>Location</c> header, possibly relative.</param>
+    /// <param name="options">Scheme and allow-list settings.</param>
+    /// <param name="next">The absolute target when accepted.</param>
+    /// <param name="reason">One user-facing sentence when refused.</param>
+    /// <returns><see langword="true"/> when the redirect may be followed.</returns>
+    public static bool TryValidateRedirect(
+        Uri current,
+        Uri? location,
+        ImageOptions options,
+        [NotNullWhen(true)] out Uri? next,
+        [NotNullWhen(false)] out string? reason)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(options);
+        next = null;
+        if (location is null)
+        {
+            reason = "The image URL redirected without saying where to.";
+            return false;
+        }
+
+        Uri target;
+        if (location.IsAbsoluteUri)
+        {
+            target = location;
+        }
+        else if (!Uri.TryCreate(current, location, out target!))
+        {
+            reason = "The image URL redirected to an invalid URL.";
+            return false;
+        }
+
+        if (target.OriginalString.Length > MaxUrlLength)
+        {
+            reason = "The image URL redirected to a URL that is too long.";
+            return false;
+        }
+
+        if (current.Scheme == Uri.UriSchemeHttps && target.Scheme == Uri.UriSchemeHttp)
+        {
+            reason = "The image URL redirected from https to insecure http, which is not allowed.";
+            return false;
+        }
+
+        string? problem = FindProblem(target, options);
+        if (problem is not null)
+        {
+            reason = $"The image URL redirected to a URL that {problem}.";
+            return false;
+        }
+
+        next = target;
+        reason = null;
+        return true;
+    }
+
+    private static string? FindProblem(Uri uri, ImageOptions options)
+    {
+        if (!uri.IsAbsoluteUri)
+        {
+            return "is not absolute";
+        }
+
+        bool https = uri.Scheme == Uri.UriSchemeHttps;
+        bool http = uri.Scheme == Uri.UriSchemeHttp;
+        if (!https && !(http && options.AllowHttp))
+        {
+            return options.AllowHttp ? "must start with https:// or http://" : "must start with https://";
+        }
+
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+        {
+            return "must not contain a user name or password";
+        }
+
+        if (string.IsNullOrEmpty(uri.Host) || uri.HostNameType is UriHostNameType.Unknown or UriHostNameType.Basic)
+        {
+            return "has no valid host name";
+        }
+
+        if (uri.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6
+            && IPAddress.TryParse(uri.Host.Trim('[', ']'), out var literal)
+            && !IpAddressPolicy.IsPermitted(literal, uri.Host, options.AllowedPrivateHosts))
+        {
+            return "points to a private or reserved network address, which is not allowed";
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,35 @@
+using Fal;
+using Fal.Queue;
+using Fal.Veo31;
+using Microsoft.DurableTask;
+
+namespace VeoFunctions.Jobs.Activities;
+
+/// <summary>
+/// Fetches a finished request's output. A failed model answers its error here; that is fal's verdict on the
+/// job, so it comes back as a failed outcome rather than an exception to retry.
+/// </summary>
+public sealed class FetchFalResult(FalQueueClient fal, TimeProvider time) : TaskActivity<FalJob, FalOutcome>
+{
+    public override async Task<FalOutcome> RunAsync(TaskActivityContext context, FalJob input)
+    {
+        var request = input.ToFalRequest();
+        var status = await fal.GetStatusAsync(request, logs: false, CancellationToken.None).ConfigureAwait(false);
+        if (status.HasFailed)
+        {
+            return FalOutcome.Failed($"fal reported the generation failed{(status.ErrorType is null ? "" : $" ({status.ErrorType})")}: {status.Error ?? "no detail given"}.");
+        }
+
+        try
+        {
+            var output = await fal.GetResultAsync(request, FalJsonContext.Default.ReferenceToVideoOutput, CancellationToken.None).ConfigureAwait(false);
+            return output.Video is { Url.Length: > 0 } video
+                ? new FalOutcome(video.Url, video.ContentType, video.FileSize, null, time.GetUtcNow())
+                : FalOutcome.Failed("fal completed the request but its result names no video.");
+        }
+        catch (FalApiException ex) when (!ex.IsTransient)
+        {
+            return FalOutcome.Failed($"fal reported the generation failed: {ex.Message}");
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using Fal;
+using Fal.Queue;
+using Fal.Veo31;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
+using VeoFunctions.Storage;
+
+namespace VeoFunctions.Jobs.Activities;
+
+public sealed record SubmitToFalInput(string JobId, VideoRequest Request, IReadOnlyList<string> ImageUrls, Uri WebhookUrl);
+
+/// <summary>
+/// The paid step. Runs at most once per job whatever happens to the worker: the ledger returns an earlier
+/// answer, refuses to guess after an unanswered attempt, and is released only when fal certainly took nothing.
+/// </summary>
+public sealed partial class SubmitToFal(FalQueueClient fal, SubmissionLedger ledger, TimeProvider time, ILogger<SubmitToFal> logger)
+    : TaskActivity<SubmitToFalInput, FalJob>
+{
+    public override async Task<FalJob> RunAsync(TaskActivityContext context, SubmitToFalInput input)
+    {
+        if (await ledger.FindAsync(input.JobId, CancellationToken.None).ConfigureAwait(false) is { } earlier)
+        {
+            Log.AlreadySubmitted(logger, input.JobId, earlier.RequestId);
+            return earlier;
+        }
+
+        if (!await ledger.TryBeginAsync(input.JobId, CancellationToken.None).ConfigureAwait(false))
+        {
+            throw new JobFailedException(
+                "An earlier attempt to submit this job to fal was interrupted before fal's answer was recorded; it was not resubmitted, to avoid billing twice.");
+        }
+
+        FalSubmission submission;
+        try
+        {
+            submission = await fal.SubmitAsync(ReferenceToVideoInput.EndpointId, ToFalInput(input), FalJsonContext.Default.ReferenceToVideoInput,
+                new FalSubmitOptions { WebhookUrl = input.WebhookUrl }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (FalSubmissionUncertainException ex)
+        {
+            throw new JobFailedException(ex.Message, ex);
+        }
+        catch (FalApiException ex) when (!ex.IsTransient)
+        {
+            // fal refused it: nothing was queued, nothing billed.
+            await ledger.AbandonAsync(input.JobId, CancellationToken.None).ConfigureAwait(false);
+            throw new JobFailedException($"fal rejected the request: {ex.Message}", ex);
+        }
+        catch (Exception ex) when (ex is FalApiException or HttpRequestException)
+        {
+            // Only errors fal cannot have accepted get here (the client turns the others into uncertainty):
+            // release the claim so the orchestrator's retry may submit.
+            await ledger.AbandonAsync(input.JobId, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        var job = new FalJob(submission.Request.RequestId, submission.Request.StatusUrl, submission.Request.ResponseUrl, submission.Request.CancelUrl,
+            submission.QueuePosition, time.GetUtcNow());
+        await ledger.RecordAsync(input.JobId, job, CancellationToken.None).ConfigureAwait(false);
+        return job;
+    }
+
+    internal static ReferenceToVideoInput ToFalInput(SubmitToFalInput input) => new()
+    {
+        Prompt = input.Request.Prompt,
+        ImageUrls = input.ImageUrls,
+        AspectRatio = input.Request.AspectRatio,
+        Duration = input.Request.Duration,
+        Resolution = input.Request.Resolution,
+        GenerateAudio = input.Request.GenerateAudio,
+        Seed = input.Request.Seed,
+        NegativePrompt = input.Request.NegativePrompt,
+        AutoFix = input.Request.AutoFix,
+        SafetyTolerance = input.Request.SafetyTolerance,
+    };
+
+    private static partial class Log
+    {
+        [LoggerMessage(2101, LogLevel.Warning, "Job {JobId} was already submitted as fal request {RequestId}; returning the recorded answer")]
+        public static partial void AlreadySubmitted(ILogger logger, string jobId, string requestId);
+    }
+}

@@ -1,0 +1,91 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
+using VeoFunctions.Storage;
+
+namespace VeoFunctions.Jobs;
+
+/// <summary>How scheduling went.</summary>
+public enum ScheduleOutcome
+{
+    Started,
+
+    /// <summary>The same job (same id, same request) already exists: nothing new was started.</summary>
+    AlreadyExists,
+
+    /// <summary>The id is taken by a different request: nothing was started.</summary>
+    Conflict,
+}
+
+/// <summary>
+/// Starts a validated job under an id the caller chooses (a fresh one, an Idempotency-Key, later a blob's
+/// identity), so a retried start finds the job it already made instead of paying for a second one.
+/// </summary>
+public sealed class JobScheduler(ImageStaging staging, IOptions<JobOptions> options, TimeProvider time)
+{
+    /// <summary>A new random job id.</summary>
+    public static string NewJobId() => Guid.NewGuid().ToString("N");
+
+    /// <summary>The job id an idempotency key always maps to.</summary>
+    public static string JobIdFor(string idempotencyKey) =>
+        "k" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(idempotencyKey)))[..31];
+
+    /// <summary>A digest of the request, to tell a replay from a different request reusing a key.</summary>
+    public static string Fingerprint(ReadOnlySpan<byte> body) => Convert.ToHexStringLower(SHA256.HashData(body));
+
+    public async Task<ScheduleOutcome> ScheduleAsync(DurableTaskClient client, string jobId, VideoJobDraft draft, string? fingerprint, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(draft);
+        if (await ExistingAsync(client, jobId, fingerprint, cancellationToken).ConfigureAwait(false) is { } existing)
+        {
+            return existing;
+        }
+
+        var images = new List<ImageSource>(draft.Images.Count);
+        foreach (var image in draft.Images)
+        {
+            images.Add(image.Inspected is { } inspected
+                ? new ImageSource(image.Index, null, await staging.StageAsync(jobId, image.Index, image.Bytes, inspected, cancellationToken).ConfigureAwait(false))
+                : new ImageSource(image.Index, image.Url!.AbsoluteUri, null));
+        }
+
+        var jobs = options.Value;
+        var input = new VideoJobInput(
+            jobId,
+            draft.Request,
+            images,
+            new Uri($"{jobs.PublicBaseUrl.AbsoluteUri.TrimEnd('/')}/api/fal/webhook?job={jobId}"),
+            new JobTiming(jobs.FirstStatusCheck, jobs.MaxStatusCheckInterval, jobs.Deadline, jobs.FirstRetryInterval, jobs.MaxActivityAttempts),
+            time.GetUtcNow(),
+            fingerprint);
+        try
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(nameof(VideoJobOrchestrator), input, new StartOrchestrationOptions(jobId), cancellationToken).ConfigureAwait(false);
+            return ScheduleOutcome.Started;
+        }
+        catch (Exception)
+        {
+            // A concurrent start with the same id may have won the race; anything else is a real failure.
+            if (await ExistingAsync(client, jobId, fingerprint, cancellationToken).ConfigureAwait(false) is { } raced)
+            {
+                return raced;
+            }
+
+            throw;
+        }
+    }
+
+    private static async Task<ScheduleOutcome?> ExistingAsync(DurableTaskClient client, string jobId, string? fingerprint, CancellationToken cancellationToken)
+    {
+        var instance = await client.GetInstanceAsync(jobId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
+        if (instance is null)
+        {
+            return null;
+        }
+
+        return instance.ReadInputAs<VideoJobInput>()?.RequestFingerprint == fingerprint ? ScheduleOutcome.AlreadyExists : ScheduleOutcome.Conflict;
+    }
+}

@@ -1,0 +1,126 @@
+using Microsoft.DurableTask;
+using VeoFunctions.Archive;
+using VeoFunctions.Jobs.Activities;
+
+namespace VeoFunctions.Jobs;
+
+/// <summary>
+/// The story of one job: check the images, upload them to fal, submit, wait for fal's webhook (asking fal
+/// ourselves if it is late), archive the video. Deterministic by law: no I/O, clock, GUIDs or configuration
+/// here, and only references (never bytes) in its state.
+/// </summary>
+public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, VideoJobResult>
+{
+    /// <summary>The external event our webhook function raises.</summary>
+    public const string FalWebhookEvent = "FalWebhook";
+
+    public override async Task<VideoJobResult> RunAsync(TaskOrchestrationContext context, VideoJobInput job)
+    {
+        var retry = RetryOptions(job.Timing);
+        string? requestId = null;
+        try
+        {
+            context.SetCustomStatus(new JobProgress(JobPhase.Validating));
+            var staged = await Task.WhenAll(job.Images.Select(image => image.Staged is { } ready
+                ? Task.FromResult(ready)
+                : context.CallActivityAsync<StagedImage>(nameof(FetchImage), new FetchImageInput(job.JobId, image.Index, new Uri(image.Url!)), retry)));
+
+            context.SetCustomStatus(new JobProgress(JobPhase.Uploading));
+            var imageUrls = await Task.WhenAll(staged.OrderBy(i => i.Index).Select(image => context.CallActivityAsync<string>(nameof(UploadImageToFal), image, retry)));
+
+            context.SetCustomStatus(new JobProgress(JobPhase.Submitting));
+            var fal = await context.CallActivityAsync<FalJob>(nameof(SubmitToFal), new SubmitToFalInput(job.JobId, job.Request, imageUrls, job.WebhookUrl), retry);
+            requestId = fal.RequestId;
+            context.SetCustomStatus(new JobProgress(JobPhase.Queued, requestId, fal.QueuePosition, SubmittedAt: fal.SubmittedAt));
+
+            var outcome = await WaitForFalAsync(context, job, fal, retry);
+            if (!outcome.Succeeded)
+            {
+                throw new JobFailedException(outcome.Error ?? "fal did not produce a video.");
+            }
+
+            context.SetCustomStatus(new JobProgress(JobPhase.Archiving, requestId, SubmittedAt: fal.SubmittedAt));
+            var video = await context.CallActivityAsync<ArchivedVideo>(nameof(ArchiveVideo), new ArchiveRequest(
+                job.JobId, requestId, outcome.VideoUrl!, outcome.FileSize, job.Request, job.Images.Count, job.CreatedAt, fal.SubmittedAt, outcome.CompletedAt), retry);
+
+            context.SetCustomStatus(new JobProgress(JobPhase.Completed, requestId, SubmittedAt: fal.SubmittedAt, Video: video));
+            return new VideoJobResult(requestId, video);
+        }
+        catch (Exception ex) when (ex is TaskFailedException or JobFailedException)
+        {
+            string reason = ex is TaskFailedException failed ? Reason(failed) : ex.Message;
+            context.SetCustomStatus(new JobProgress(JobPhase.Failed, requestId, Error: reason));
+            throw new JobFailedException(reason, ex);
+        }
+    }
+
+    /// <summary>
+    /// Waits for the webhook, racing it against a timer; each time the timer wins, asks fal for status with a
+    /// growing interval; past the deadline, cancels at fal. One event waiter serves the whole wait, so a webhook
+    /// that arrives while a status check runs is not missed.
+    /// </summary>
+    private static async Task<FalOutcome> WaitForFalAsync(TaskOrchestrationContext context, VideoJobInput job, FalJob fal, TaskOptions retry)
+    {
+        DateTime deadline = context.CurrentUtcDateTime + job.Timing.Deadline;
+        using var stopWaiting = new CancellationTokenSource();
+        var webhook = context.WaitForExternalEvent<FalWebhookEvent>(FalWebhookEvent, stopWaiting.Token);
+        for (var interval = job.Timing.FirstStatusCheck; context.CurrentUtcDateTime < deadline; interval = Min(interval * 2, job.Timing.MaxStatusCheckInterval))
+        {
+            using var stopTimer = new CancellationTokenSource();
+            var timer = context.CreateTimer(Min(context.CurrentUtcDateTime + interval, deadline), stopTimer.Token);
+            if (await Task.WhenAny(webhook, timer) == webhook)
+            {
+                stopTimer.Cancel();
+                var delivered = await webhook;
+                return delivered.Ok && delivered.VideoUrl is not null
+                    ? new FalOutcome(delivered.VideoUrl, delivered.ContentType, delivered.FileSize, null, context.CurrentUtcDateTime)
+                    : delivered.Ok
+                        ? await context.CallActivityAsync<FalOutcome>(nameof(FetchFalResult), fal, retry) // fal could not inline the payload
+                        : FalOutcome.Failed(delivered.Error ?? "fal reported the generation failed.");
+            }
+
+            if (context.CurrentUtcDateTime >= deadline)
+            {
+                break;
+            }
+
+            var progress = await context.CallActivityAsync<FalProgress>(nameof(CheckFalStatus), fal, retry);
+            if (progress.Completed)
+            {
+                stopWaiting.Cancel();
+                return await context.CallActivityAsync<FalOutcome>(nameof(FetchFalResult), fal, retry);
+            }
+
+            context.SetCustomStatus(new JobProgress(progress.Started ? JobPhase.Generating : JobPhase.Queued, fal.RequestId, progress.QueuePosition, SubmittedAt: fal.SubmittedAt));
+        }
+
+        stopWaiting.Cancel();
+        await CancelQuietlyAsync(context, fal);
+        return FalOutcome.Failed($"fal did not finish the video within {job.Timing.Deadline}; the request was cancelled at fal.");
+    }
+
+    private static T Min<T>(T a, T b) where T : IComparable<T> => a.CompareTo(b) <= 0 ? a : b;
+
+    // Cancelling is best effort: its failure must not hide why the job failed.
+    private static async Task CancelQuietlyAsync(TaskOrchestrationContext context, FalJob fal)
+    {
+        try
+        {
+            await context.CallActivityAsync<Fal.Queue.FalCancelOutcome>(nameof(CancelFalRequest), fal);
+        }
+        catch (TaskFailedException)
+        {
+        }
+    }
+
+    private static TaskOptions RetryOptions(JobTiming timing) => TaskOptions.FromRetryPolicy(
+        new RetryPolicy(timing.MaxActivityAttempts, timing.FirstRetryInterval, backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(1))
+        {
+            // Never retry what no retry can fix.
+            HandleFailure = failure => !failure.IsCausedBy<JobFailedException>(),
+        });
+
+    private static string Reason(TaskFailedException failed) => failed.FailureDetails.IsCausedBy<JobFailedException>()
+        ? failed.FailureDetails.ErrorMessage
+        : $"Step {failed.TaskName} kept failing after retries: {failed.FailureDetails.ErrorMessage}";
+}

@@ -1,0 +1,239 @@
+using System.Text.Json;
+using Fal.Veo31;
+using Microsoft.Extensions.Options;
+using VeoFunctions.Images;
+
+namespace VeoFunctions.Jobs;
+
+/// <summary>
+/// Turns a JSON body shaped like the model's input into a <see cref="VideoJobDraft"/>, or into errors keyed
+/// by field (<c>prompt</c>, <c>image_urls[1]</c>…). Strict on purpose: an unknown field is usually a typo,
+/// and a typo in a three-dollar request should be caught before the money is spent.
+/// </summary>
+public sealed class VideoRequestParser(IOptions<JobOptions> jobOptions, IOptions<ImageOptions> imageOptions)
+{
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 16 };
+
+    private static readonly HashSet<string> KnownFields =
+    [
+        "prompt", "image_urls", "aspect_ratio", "duration", "resolution", "generate_audio", "seed", "negative_prompt", "auto_fix", "safety_tolerance",
+    ];
+
+    public ParseResult Parse(ReadOnlyMemory<byte> body)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body, DocumentOptions);
+        }
+        catch (JsonException ex)
+        {
+            return ParseResult.Invalid(new() { ["body"] = [$"The body is not valid JSON (line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1})."] });
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return ParseResult.Invalid(new() { ["body"] = ["The body must be a JSON object."] });
+            }
+
+            return ParseObject(document.RootElement);
+        }
+    }
+
+    private ParseResult ParseObject(JsonElement root)
+    {
+        var errors = new Errors();
+        var jobs = jobOptions.Value;
+        foreach (var property in root.EnumerateObject().Where(p => !KnownFields.Contains(p.Name)))
+        {
+            errors.Add(property.Name.Length > 64 ? property.Name[..64] : property.Name, "Unknown field; the accepted fields are those of the model's input.");
+        }
+
+        string? prompt = Text(root, "prompt", jobs.MaxPromptLength, errors, required: true);
+        var request = new VideoRequest(
+            prompt ?? "",
+            OneOf(root, "aspect_ratio", ReferenceToVideoInput.AspectRatios, errors),
+            OneOf(root, "duration", ReferenceToVideoInput.Durations, errors),
+            OneOf(root, "resolution", ReferenceToVideoInput.Resolutions, errors),
+            Bool(root, "generate_audio", errors),
+            Integer(root, "seed", errors),
+            Text(root, "negative_prompt", jobs.MaxPromptLength, errors, required: false),
+            Bool(root, "auto_fix", errors),
+            OneOf(root, "safety_tolerance", ReferenceToVideoInput.SafetyTolerances, errors));
+        var images = Images(root, errors);
+
+        return errors.Count > 0 ? ParseResult.Invalid(errors) : ParseResult.Valid(new VideoJobDraft(request, images));
+    }
+
+    private List<DraftImage> Images(JsonElement root, Errors errors)
+    {
+        var options = imageOptions.Value;
+        var images = new List<DraftImage>();
+        if (!root.TryGetProperty("image_urls", out var array) || array.ValueKind == JsonValueKind.Null)
+        {
+            errors.Add("image_urls", "Required: a list of 1 or more reference images (https URLs or data: URIs).");
+            return images;
+        }
+
+        if (array.ValueKind != JsonValueKind.Array)
+        {
+            errors.Add("image_urls", "Must be a list of strings.");
+            return images;
+        }
+
+        int count = array.GetArrayLength();
+        if (count < options.MinImages || count > options.MaxImages)
+        {
+            errors.Add("image_urls", $"Give {options.MinImages} to {options.MaxImages} reference images; got {count}.");
+            return images;
+        }
+
+        int index = 0;
+        foreach (var item in array.EnumerateArray())
+        {
+            string field = $"image_urls[{index}]";
+            if (item.ValueKind != JsonValueKind.String)
+            {
+                errors.Add(field, "Must be a string: an https URL or a data: URI.");
+            }
+            else if (DataUri.IsDataUri(item.GetString()))
+            {
+                if (!DataUri.TryParse(item.GetString(), options.MaxImageBytes, out _, out var bytes, out var error))
+                {
+                    errors.Add(field, error);
+                }
+                else if (ImageInspector.Inspect(bytes, options) is { IsAccepted: false } rejected)
+                {
+                    errors.Add(field, rejected.RejectionReason!);
+                }
+                else
+                {
+                    images.Add(new DraftImage(index, null, bytes, ImageInspector.Inspect(bytes, options).Image));
+                }
+            }
+            else if (!ImageUrlPolicy.TryValidate(item.GetString(), options, out var uri, out var reason))
+            {
+                errors.Add(field, reason);
+            }
+            else
+            {
+                images.Add(new DraftImage(index, uri, ReadOnlyMemory<byte>.Empty, null));
+            }
+
+            index++;
+        }
+
+        return images;
+    }
+
+    private static string? Text(JsonElement root, string name, int maxLength, Errors errors, bool required)
+    {
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            if (required)
+            {
+                errors.Add(name, "Required: a non-empty string.");
+            }
+
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            errors.Add(name, "Must be a string.");
+            return null;
+        }
+
+        string text = value.GetString()!;
+        if (required && string.IsNullOrWhiteSpace(text))
+        {
+            errors.Add(name, "Must not be empty.");
+        }
+        else if (text.Length > maxLength)
+        {
+            errors.Add(name, $"At most {maxLength} characters; got {text.Length}.");
+        }
+        else if (text.Any(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t'))
+        {
+            errors.Add(name, "Must not contain control characters.");
+        }
+        else
+        {
+            return text;
+        }
+
+        return null;
+    }
+
+    private static string? OneOf(JsonElement root, string name, IReadOnlyList<string> allowed, Errors errors)
+    {
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind == JsonValueKind.String && allowed.Contains(value.GetString()!))
+        {
+            return value.GetString();
+        }
+
+        errors.Add(name, $"Must be one of: {string.Join(", ", allowed.Select(a => $"\"{a}\""))}.");
+        return null;
+    }
+
+    private static bool? Bool(JsonElement root, string name, Errors errors)
+    {
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind is JsonValueKind.True or JsonValueKind.False)
+        {
+            return value.GetBoolean();
+        }
+
+        errors.Add(name, "Must be true or false.");
+        return null;
+    }
+
+    private static long? Integer(JsonElement root, string name, Errors errors)
+    {
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long number) && number >= 0 && number <= uint.MaxValue)
+        {
+            return number;
+        }
+
+        errors.Add(name, $"Must be a whole number from 0 to {uint.MaxValue}.");
+        return null;
+    }
+}
+
+/// <summary>Errors by field, as RFC 7807's validation extension carries them.</summary>
+public sealed class Errors : Dictionary<string, List<string>>
+{
+    public void Add(string field, string message)
+    {
+        if (!TryGetValue(field, out var list))
+        {
+            this[field] = list = [];
+        }
+
+        list.Add(message);
+    }
+}
+
+/// <summary>The parser's verdict.</summary>
+public sealed record ParseResult(VideoJobDraft? Draft, Errors? Errors)
+{
+    public static ParseResult Valid(VideoJobDraft draft) => new(draft, null);
+
+    public static ParseResult Invalid(Errors errors) => new(null, errors);
+}

@@ -1,0 +1,34 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace VeoFunctions.Storage;
+
+/// <summary>
+/// The user's Blob Storage: a connection string (Azurite, local runs) or a service URI reached with the
+/// app's managed identity (production).
+/// </summary>
+public sealed class StorageOptions : IValidatableObject
+{
+    public const string SectionName = "Storage";
+
+    public string? ConnectionString { get; set; }
+
+    public Uri? BlobServiceUri { get; set; }
+
+    /// <summary>Archived videos and their manifests.</summary>
+    [Required]
+    [RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
+    public string VideosContainer { get; set; } = "videos";
+
+    /// <summary>The app's own working files: staged images and the submission ledger.</summary>
+    [Required]
+    [RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
+    public string WorkContainer { get; set; } = "veo-work";
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (string.IsNullOrWhiteSpace(ConnectionString) == (BlobServiceUri is null))
+        {
+            yield return new ValidationResult("Set exactly one of Storage:ConnectionString or Storage:BlobServiceUri.", [nameof(ConnectionString), nameof(BlobServiceUri)]);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using System.Net;
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs.Models;
+using VeoFunctions.Jobs;
+
+namespace VeoFunctions.Storage;
+
+/// <summary>
+/// Makes the paid step, the submit to fal, happen at most once per job even if its activity runs again
+/// (a worker crash, a redelivered work item). Before submitting, an intent marker is created exclusively;
+/// the moment fal answers, the request is recorded. A rerun finds the record and returns it; a rerun that
+/// finds only the marker cannot know whether fal took the request, and must not submit again.
+/// </summary>
+public sealed class SubmissionLedger(BlobContainers containers)
+{
+    public async Task<FalJob?> FindAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var container = await containers.WorkAsync().ConfigureAwait(false);
+        try
+        {
+            var content = await container.GetBlobClient(RecordName(jobId)).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            return content.Value.Content.ToObjectFromJson<FalJob>(JsonOptions);
+        }
+        catch (RequestFailedException ex) when (ex.Status == (int)HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Claims the right to submit. False when an earlier attempt already claimed it.</summary>
+    public async Task<bool> TryBeginAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var container = await containers.WorkAsync().ConfigureAwait(false);
+        try
+        {
+            await container.GetBlobClient(IntentName(jobId)).UploadAsync(
+                BinaryData.FromString(""),
+                new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } },
+                cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == (int)HttpStatusCode.Conflict)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Releases the claim after a failure that fal certainly did not accept, so a retry may submit.</summary>
+    public async Task AbandonAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var container = await containers.WorkAsync().ConfigureAwait(false);
+        await container.GetBlobClient(IntentName(jobId)).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task RecordAsync(string jobId, FalJob job, CancellationToken cancellationToken)
+    {
+        var container = await containers.WorkAsync().ConfigureAwait(false);
+        await container.GetBlobClient(RecordName(jobId)).UploadAsync(BinaryData.FromObjectAsJson(job, JsonOptions), overwrite: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+
+    private static string RecordName(string jobId) => $"{jobId}/submission.json";
+
+    private static string IntentName(string jobId) => $"{jobId}/submit-intent";
+}

@@ -1,0 +1,70 @@
+using Azure.Identity;
+using Azure.Storage.Blobs;
+using Fal;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using VeoFunctions.Archive;
+using VeoFunctions.Images;
+using VeoFunctions.Jobs;
+using VeoFunctions.Storage;
+
+namespace VeoFunctions;
+
+/// <summary>
+/// The composition root, in small pieces. Every option the app binds is bound here (and validated at start-up),
+/// so the deployment templates can be checked against one place. Tests call the same methods.
+/// </summary>
+public static class VeoFunctionsServices
+{
+    public static IServiceCollection AddVeoFunctions(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        return services
+            .AddFalClient()
+            .AddJobStorage()
+            .AddImageSafety()
+            .AddVideoArchive()
+            .AddVideoJobs();
+    }
+
+    public static IServiceCollection AddJobStorage(this IServiceCollection services)
+    {
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            return string.IsNullOrWhiteSpace(options.ConnectionString)
+                ? new BlobServiceClient(options.BlobServiceUri, new DefaultAzureCredential())
+                : new BlobServiceClient(options.ConnectionString);
+        });
+        services.TryAddSingleton<BlobContainers>();
+        services.TryAddSingleton<ImageStaging>();
+        services.TryAddSingleton<SubmissionLedger>();
+        return services;
+    }
+
+    public static IServiceCollection AddImageSafety(this IServiceCollection services)
+    {
+        services.AddOptions<ImageOptions>().BindConfiguration(ImageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHttpClient<SafeImageDownloader>()
+            .ConfigurePrimaryHttpMessageHandler(sp => SafeImageDownloader.CreateHandler(sp.GetRequiredService<IOptions<ImageOptions>>().Value))
+            .ConfigureHttpClient((sp, client) => client.Timeout = Timeout.InfiniteTimeSpan); // the downloader applies its own
+        return services;
+    }
+
+    public static IServiceCollection AddVideoArchive(this IServiceCollection services)
+    {
+        // A large video may take minutes; the archive's own stream checks catch a stalled transfer's end.
+        services.AddHttpClient<VideoArchive>(client => client.Timeout = TimeSpan.FromMinutes(15));
+        return services;
+    }
+
+    public static IServiceCollection AddVideoJobs(this IServiceCollection services)
+    {
+        services.AddOptions<JobOptions>().BindConfiguration(JobOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<VideoRequestParser>();
+        services.TryAddSingleton<JobScheduler>();
+        return services;
+    }
+}

@@ -1,0 +1,152 @@
+using System.Text.Json.Nodes;
+
+namespace FalEmulator;
+
+/// <summary>An error a request completed with: what the result call answers and what the webhook carries.</summary>
+internal sealed record FalError(int HttpStatus, JsonNode Body, string Message, string? ErrorType, bool ShowOnStatus)
+{
+    /// <summary>Model error (422 detail list), e.g. content_policy_violation or file_download_error.</summary>
+    public static FalError Model(JsonArray detail, string message) => new(422, new JsonObject { ["detail"] = detail }, message, null, false);
+
+    /// <summary>Infrastructure error: {"detail","error_type"} + X-Fal-Error-Type; shown on the status as error/error_type.</summary>
+    public static FalError Infrastructure(int status, string errorType, string message) =>
+        new(status, new JsonObject { ["detail"] = message, ["error_type"] = errorType }, message, errorType, true);
+}
+
+internal sealed record LogEntry(string Message, string Level, string Source, DateTimeOffset Timestamp);
+
+internal static class FalStatus
+{
+    public const string InQueue = "IN_QUEUE";
+    public const string InProgress = "IN_PROGRESS";
+    public const string Completed = "COMPLETED";
+}
+
+/// <summary>One accepted queue request and its lifecycle (all mutation under <see cref="Gate"/>).</summary>
+internal sealed class FalRequest
+{
+    public required string Id { get; init; }
+    public required long Sequence { get; init; }
+    public required string EndpointId { get; init; }
+    public required string Owner { get; init; }
+    public required string Alias { get; init; }
+    public required string Origin { get; init; }
+    public required JsonObject Input { get; init; }
+    public required string InputJson { get; init; }
+    public string? Prompt { get; init; }
+    public string? WebhookUrl { get; init; }
+    public required bool LowPriority { get; init; }
+    public required DateTimeOffset SubmittedAt { get; init; }
+    public DateTimeOffset? StartDeadline { get; init; }
+    public FaultRule? GenerationFault { get; init; }
+    public FaultRule? WebhookFault { get; init; }
+    public string? SubmitAnswerFault { get; set; }
+    public CancellationTokenSource Cancellation { get; } = new();
+
+    public Lock Gate { get; } = new();
+    public string Status { get; private set; } = FalStatus.InQueue;
+    public DateTimeOffset? StartedAt { get; private set; }
+    public DateTimeOffset? CompletedAt { get; private set; }
+    public JsonNode? Output { get; private set; }
+    public FalError? Error { get; private set; }
+    public bool Billed { get; private set; }
+    public bool CancelRequested { get; private set; }
+    private readonly List<LogEntry> _logs = [];
+
+    public string BaseUrl => $"{Origin}/{Owner}/{Alias}/requests/{Id}";
+
+    public IReadOnlyList<LogEntry> Logs
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return _logs.ToList();
+            }
+        }
+    }
+
+    public void Log(string message, DateTimeOffset at, string level = "INFO")
+    {
+        lock (Gate)
+        {
+            _logs.Add(new LogEntry(message, level, "USER", at));
+        }
+    }
+
+    public bool Start(DateTimeOffset at)
+    {
+        lock (Gate)
+        {
+            if (Status != FalStatus.InQueue)
+            {
+                return false;
+            }
+
+            Status = FalStatus.InProgress;
+            StartedAt = at;
+            return true;
+        }
+    }
+
+    public bool Succeed(JsonNode output, DateTimeOffset at)
+    {
+        lock (Gate)
+        {
+            if (Status == FalStatus.Completed)
+            {
+                return false;
+            }
+
+            Status = FalStatus.Completed;
+            CompletedAt = at;
+            Output = output;
+            Billed = true;
+            return true;
+        }
+    }
+
+    public bool Fail(FalError error, DateTimeOffset at)
+    {
+        lock (Gate)
+        {
+            if (Status == FalStatus.Completed)
+            {
+                return false;
+            }
+
+            Status = FalStatus.Completed;
+            CompletedAt = at;
+            Error = error;
+            return true;
+        }
+    }
+
+    /// <summary>Requests cancellation; false when already completed.</summary>
+    public bool RequestCancel()
+    {
+        lock (Gate)
+        {
+            if (Status == FalStatus.Completed)
+            {
+                return false;
+            }
+
+            CancelRequested = true;
+        }
+
+        Cancellation.Cancel();
+        return true;
+    }
+
+    public SubmissionInfo ToInfo()
+    {
+        lock (Gate)
+        {
+            return new SubmissionInfo(
+                Id, EndpointId, InputJson, WebhookUrl, LowPriority ? "low" : "normal", SubmittedAt, Status,
+                StartedAt, CompletedAt, Billed, Error?.ErrorType ?? (Error is null ? null : "model_error"),
+                Error?.Message, Output?.ToJsonString(), SubmitAnswerFault);
+        }
+    }
+}

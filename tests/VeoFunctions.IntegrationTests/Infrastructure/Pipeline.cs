@@ -1,0 +1,132 @@
+using System.Net.Http.Json;
+using Azure.Storage.Blobs;
+using FalEmulator;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using VeoFunctions.Jobs;
+
+namespace VeoFunctions.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The whole pipeline on real parts: the fal emulator (real Kestrel, signed webhooks), real Azurite, the real
+/// Durable Task engine running the app's orchestrator and activities with the app's own registrations, and
+/// the app's HTTP functions behind real HTTP. Each pipeline gets its own containers.
+/// </summary>
+public sealed class Pipeline : IAsyncDisposable
+{
+    private static int _instances;
+
+    private Pipeline(FalEmulatorHost fal, DurableTaskTestHost durable, FunctionsHttpHost functions, IConfiguration configuration)
+    {
+        Fal = fal;
+        Durable = durable;
+        Functions = functions;
+        Configuration = configuration;
+        Http = new HttpClient { BaseAddress = functions.BaseUrl };
+        var service = new BlobServiceClient(configuration["Storage:ConnectionString"]);
+        Videos = service.GetBlobContainerClient(configuration["Storage:VideosContainer"]);
+        Work = service.GetBlobContainerClient(configuration["Storage:WorkContainer"]);
+    }
+
+    public FalEmulatorHost Fal { get; }
+
+    public DurableTaskTestHost Durable { get; }
+
+    public FunctionsHttpHost Functions { get; }
+
+    public IConfiguration Configuration { get; }
+
+    public HttpClient Http { get; }
+
+    public BlobContainerClient Videos { get; }
+
+    public BlobContainerClient Work { get; }
+
+    public static async Task<Pipeline> StartAsync(Azurite azurite, EmulatorOptions? emulator = null, IDictionary<string, string?>? settings = null)
+    {
+        var fal = await FalEmulatorHost.StartAsync(emulator ?? new EmulatorOptions());
+        int functionsPort = Azurite.FreePort();
+        int n = Interlocked.Increment(ref _instances);
+        var values = new Dictionary<string, string?>
+        {
+            ["Storage:ConnectionString"] = azurite.ConnectionString,
+            ["Storage:VideosContainer"] = $"videos-{n}-{Guid.NewGuid():N}"[..30],
+            ["Storage:WorkContainer"] = $"work-{n}-{Guid.NewGuid():N}"[..30],
+            ["Fal:QueueBaseUrl"] = fal.BaseUrl,
+            ["Fal:RestBaseUrl"] = fal.BaseUrl,
+            ["Fal:JwksUrl"] = fal.JwksUrl,
+            ["Fal:Key"] = "test-id:test-secret",
+            ["Fal:RetryBaseDelay"] = "00:00:00.050",
+            ["Fal:RetryMaxDelay"] = "00:00:00.200",
+            ["Jobs:PublicBaseUrl"] = $"http://127.0.0.1:{functionsPort}",
+            ["Jobs:FirstStatusCheck"] = "00:00:30",
+            ["Jobs:FirstRetryInterval"] = "00:00:00.200",
+            ["Jobs:MaxActivityAttempts"] = "3",
+            ["Images:AllowHttp"] = "true",
+            ["Images:AllowedPrivateHosts:0"] = "127.0.0.1",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var durable = await DurableTaskTestHost.StartAsync(
+            tasks => tasks.AddVideoJobTasks(),
+            new DurableTaskTestHostOptions
+            {
+                ConfigureServices = services =>
+                {
+                    services.AddSingleton<IConfiguration>(configuration);
+                    services.AddVeoFunctions();
+                },
+            });
+        var functions = await FunctionsHttpHost.StartAsync(functionsPort, configuration, durable.Client);
+        return new Pipeline(fal, durable, functions, configuration);
+    }
+
+    /// <summary>POSTs a job; returns the response (202 or a problem).</summary>
+    public Task<HttpResponseMessage> PostJobAsync(object body, string? idempotencyKey = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/videos") { Content = JsonContent.Create(body) };
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        return Http.SendAsync(request);
+    }
+
+    /// <summary>POSTs a job that must be accepted; returns its id.</summary>
+    public async Task<string> StartJobAsync(object body, string? idempotencyKey = null)
+    {
+        using var response = await PostJobAsync(body, idempotencyKey);
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Accepted, $"Expected 202, got {(int)response.StatusCode}: {text}");
+        var accepted = System.Text.Json.JsonDocument.Parse(text).RootElement;
+        return accepted.GetProperty("jobId").GetString()!;
+    }
+
+    public async Task<OrchestrationMetadata> WaitForJobAsync(string jobId, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        return await Durable.Client.WaitForInstanceCompletionAsync(jobId, getInputsAndOutputs: true, cts.Token);
+    }
+
+    public async Task<System.Text.Json.JsonElement> GetStatusAsync(string jobId)
+    {
+        using var response = await Http.GetAsync($"/api/videos/{jobId}");
+        response.EnsureSuccessStatusCode();
+        return System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await Functions.DisposeAsync();
+        await Durable.DisposeAsync();
+        await Fal.DisposeAsync();
+    }
+}
