@@ -97,7 +97,9 @@ public sealed record FalErrorDetail(string Message, string? ErrorType, IReadOnly
     /// <summary>One sentence for a person: what fal said, with the HTTP status and error type.</summary>
     public string Describe(int httpStatus)
     {
-        string kind = ErrorType is null ? "" : $" ({ErrorType})";
+        // Model errors name their kind per item (content_policy_violation…); infrastructure errors at the top.
+        string? type = ErrorType ?? Items.Select(i => i.Type).FirstOrDefault(t => t is not null);
+        string kind = type is null ? "" : $" ({type})";
         string what = Message.Length > 0 ? Message.TrimEnd('.') : "no detail given";
         return httpStatus > 0 ? $"fal answered {httpStatus}{kind}: {what}." : $"fal reported an error{kind}: {what}.";
     }
