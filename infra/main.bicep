@@ -52,8 +52,8 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
-@description('How long an orchestration waits for the fal webhook (TimeSpan "hh:mm:ss").')
-param jobsWebhookTimeout string = '00:10:00'
+@description('When a job first asks fal for status if no webhook came (TimeSpan "hh:mm:ss"); near the expected generation time.')
+param jobsFirstStatusCheck string = '00:01:30'
 
 @description('Overall deadline of one job (TimeSpan "hh:mm:ss").')
 param jobsDeadline string = '00:30:00'
@@ -85,7 +85,7 @@ var abbrs = {
 
 var containers = {
   videos: 'videos'
-  staging: 'staging'
+  work: 'veo-work'
   jobs: 'jobs'
   deployment: 'deploymentpackage'
 }
@@ -120,10 +120,10 @@ module storage 'modules/storage.bicep' = {
     deploymentContainerName: containers.deployment
     appContainerNames: [
       containers.videos
-      containers.staging
+      containers.work
       containers.jobs
     ]
-    stagingContainerName: containers.staging
+    stagingContainerName: containers.work
     stagingRetentionDays: stagingRetentionDays
   }
 }
@@ -156,9 +156,8 @@ module functionApp 'modules/functionapp.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
     videosContainerName: containers.videos
-    stagingContainerName: containers.staging
-    jobsContainerName: containers.jobs
-    jobsWebhookTimeout: jobsWebhookTimeout
+    workContainerName: containers.work
+    jobsFirstStatusCheck: jobsFirstStatusCheck
     jobsDeadline: jobsDeadline
   }
 }

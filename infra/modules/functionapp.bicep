@@ -46,13 +46,10 @@ param maximumInstanceCount int = 100
 param videosContainerName string
 
 @description('Container for images staged by the HTTP starter.')
-param stagingContainerName string
-
-@description('Container for job manifests (future blob-upload trigger).')
-param jobsContainerName string
+param workContainerName string
 
 @description('How long an orchestration waits for the fal webhook before polling (TimeSpan, "hh:mm:ss").')
-param jobsWebhookTimeout string = '00:10:00'
+param jobsFirstStatusCheck string = '00:01:30'
 
 @description('Overall deadline of one job (TimeSpan, "hh:mm:ss").')
 param jobsDeadline string = '00:30:00'
@@ -138,16 +135,15 @@ var appSettings = {
   Fal__Key: '@Microsoft.KeyVault(SecretUri=${falKeySecretUri})'
 
   // Public origin fal calls back (webhook URL = this + the webhook route).
-  Webhook__PublicBaseUrl: 'https://${functionApp.properties.defaultHostName}'
+  Jobs__PublicBaseUrl: 'https://${functionApp.properties.defaultHostName}'
 
   // Blob storage used by the app itself (identity-based: endpoint only, no keys).
   Storage__BlobServiceUri: storage.properties.primaryEndpoints.blob
   Storage__VideosContainer: videosContainerName
-  Storage__StagingContainer: stagingContainerName
-  Storage__JobsContainer: jobsContainerName
+  Storage__WorkContainer: workContainerName
 
   // Job timing (TimeSpan "hh:mm:ss").
-  Jobs__WebhookTimeout: jobsWebhookTimeout
+  Jobs__FirstStatusCheck: jobsFirstStatusCheck
   Jobs__Deadline: jobsDeadline
 }
 
