@@ -41,6 +41,7 @@ public static class VeoFunctionsServices
         services.TryAddSingleton<BlobContainers>();
         services.TryAddSingleton<ImageStaging>();
         services.TryAddSingleton<SubmissionLedger>();
+        services.TryAddSingleton<JobClaims>();
         return services;
     }
 

@@ -216,6 +216,79 @@ public sealed class FailurePathTests(Azurite azurite)
         Assert.Single(pipeline.Fal.State.Submissions);
     }
 
+    [Theory]
+    [InlineData(RequestKind.UploadInitiate, 503, 4)]
+    [InlineData(RequestKind.UploadPut, 502, 4)]
+    [InlineData(RequestKind.FileGet, 503, 2)] // the video download: retried by the orchestration only (3 tries here)
+    [InlineData(RequestKind.Result, 429, 4)]
+    [InlineData(RequestKind.Status, 504, 4)]
+    public async Task TransientFalErrors_AtAnyStep_AreRetried_AndTheJobCompletesBilledOnce(RequestKind step, int status, int failures)
+    {
+        // Result and status are only called on the polling path: drop the webhook for those.
+        var options = With(FaultRule.CallHttpError(step, status, count: failures));
+        if (step is RequestKind.Result or RequestKind.Status)
+        {
+            options.Faults.Add(FaultRule.Generation(FaultKind.WebhookDrop));
+        }
+
+        await using var pipeline = await Pipeline.StartAsync(azurite, options, new Dictionary<string, string?> { ["Jobs:FirstStatusCheck"] = "00:00:01" });
+
+        string jobId = await pipeline.StartJobAsync(Job());
+
+        var done = await pipeline.WaitForJobAsync(jobId);
+        Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, done.FailureDetails?.ErrorMessage);
+        Assert.True(pipeline.Fal.State.GetCount(step) > failures, $"{step} should have been retried past the {failures} injected failures");
+        Assert.Single(pipeline.Fal.State.Submissions);
+        Assert.Equal(1, await CountBlobsAsync(pipeline, ".mp4"));
+    }
+
+    [Fact]
+    public async Task FailingCancel_AtTheDeadline_DoesNotHideWhyTheJobFailed()
+    {
+        await using var pipeline = await Pipeline.StartAsync(
+            azurite,
+            With(FaultRule.Generation(FaultKind.Stuck), FaultRule.CallHttpError(RequestKind.Cancel, 500, count: null)),
+            new Dictionary<string, string?> { ["Jobs:FirstStatusCheck"] = "00:00:01", ["Jobs:Deadline"] = "00:00:03" });
+
+        string error = await FailureOf(pipeline, await pipeline.StartJobAsync(Job()));
+
+        Assert.Contains("did not finish", error);
+        Assert.True(pipeline.Fal.State.GetCount(RequestKind.Cancel) >= 1);
+    }
+
+    [Fact]
+    public async Task LateWebhook_AfterThePollingFallbackFinished_ChangesNothing()
+    {
+        await using var pipeline = await Pipeline.StartAsync(
+            azurite, With(FaultRule.Generation(FaultKind.WebhookDrop)), new Dictionary<string, string?> { ["Jobs:FirstStatusCheck"] = "00:00:01" });
+        string jobId = await pipeline.StartJobAsync(Job());
+        var done = await pipeline.WaitForJobAsync(jobId);
+
+        await pipeline.Durable.Client.RaiseEventAsync(jobId, Jobs.VideoJobOrchestrator.FalWebhookEvent,
+            new Jobs.FalWebhookEvent(pipeline.Fal.State.Submissions[0].RequestId, false, null, null, null, "late and wrong"));
+        await Task.Delay(500);
+
+        var after = await pipeline.Durable.Client.GetInstanceAsync(jobId, getInputsAndOutputs: true);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, after!.RuntimeStatus);
+        Assert.Equal(done.SerializedOutput, after.SerializedOutput);
+        Assert.Equal(1, await CountBlobsAsync(pipeline, ".mp4"));
+    }
+
+    [Fact]
+    public async Task ConcurrentPostsWithOneIdempotencyKey_StartOneJob_AndBillOnce()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+        var body = Job();
+
+        var ids = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => pipeline.StartJobAsync(body, idempotencyKey: "burst-key")));
+        await pipeline.WaitForJobAsync(ids[0]);
+        await Task.Delay(500);
+
+        Assert.Single(ids.Distinct());
+        Assert.Single(pipeline.Fal.State.Submissions);
+        Assert.Equal(1, await CountBlobsAsync(pipeline, ".mp4"));
+    }
+
     private static async Task<string> HostImageAsync(Pipeline pipeline, byte[] bytes, string contentType)
     {
         using var http = new HttpClient();

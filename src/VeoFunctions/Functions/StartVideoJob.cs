@@ -51,6 +51,12 @@ public sealed class StartVideoJob(VideoRequestParser parser, JobScheduler schedu
             return Problems.Conflict("This Idempotency-Key was already used for a different request; nothing new was started.");
         }
 
+        if (outcome == ScheduleOutcome.Starting)
+        {
+            return Problems.Problem(StatusCodes.Status503ServiceUnavailable, "starting", "The job is being started.",
+                "A request with this Idempotency-Key is still starting the job; send the same request again shortly.");
+        }
+
         string statusUrl = $"{request.Scheme}://{request.Host}/api/videos/{jobId}";
         return new AcceptedResult(statusUrl, new { jobId, statusUrl, replayed = outcome == ScheduleOutcome.AlreadyExists });
     }

@@ -17,13 +17,16 @@ public enum ScheduleOutcome
 
     /// <summary>The id is taken by a different request: nothing was started.</summary>
     Conflict,
+
+    /// <summary>A concurrent request with the same id is starting it right now; ask again shortly.</summary>
+    Starting,
 }
 
 /// <summary>
 /// Starts a validated job under an id the caller chooses (a fresh one, an Idempotency-Key, later a blob's
 /// identity), so a retried start finds the job it already made instead of paying for a second one.
 /// </summary>
-public sealed class JobScheduler(ImageStaging staging, IOptions<JobOptions> options, TimeProvider time)
+public sealed class JobScheduler(ImageStaging staging, JobClaims claims, IOptions<JobOptions> options, TimeProvider time)
 {
     /// <summary>A new random job id.</summary>
     public static string NewJobId() => Guid.NewGuid().ToString("N");
@@ -35,13 +38,30 @@ public sealed class JobScheduler(ImageStaging staging, IOptions<JobOptions> opti
     /// <summary>A digest of the request, to tell a replay from a different request reusing a key.</summary>
     public static string Fingerprint(ReadOnlySpan<byte> body) => Convert.ToHexStringLower(SHA256.HashData(body));
 
-    public async Task<ScheduleOutcome> ScheduleAsync(DurableTaskClient client, string jobId, VideoJobDraft draft, string? fingerprint, CancellationToken cancellationToken)
+    /// <summary>A claim whose job never appeared is taken over after this long (its starter died).</summary>
+    public static readonly TimeSpan AbandonedClaimAfter = TimeSpan.FromMinutes(1);
+
+    public async Task<ScheduleOutcome> ScheduleAsync(DurableTaskClient client, string jobId, VideoJobDraft draft, string fingerprint, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(draft);
         if (await ExistingAsync(client, jobId, fingerprint, cancellationToken).ConfigureAwait(false) is { } existing)
         {
             return existing;
+        }
+
+        var claim = await claims.ClaimAsync(jobId, fingerprint, cancellationToken).ConfigureAwait(false);
+        if (!claim.Won)
+        {
+            if (claim.Fingerprint != fingerprint)
+            {
+                return ScheduleOutcome.Conflict;
+            }
+
+            if (time.GetUtcNow() - claim.ClaimedAt < AbandonedClaimAfter)
+            {
+                return await WaitForWinnerAsync(client, jobId, fingerprint, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         var images = new List<ImageSource>(draft.Images.Count);
@@ -68,7 +88,7 @@ public sealed class JobScheduler(ImageStaging staging, IOptions<JobOptions> opti
         }
         catch (Exception)
         {
-            // A concurrent start with the same id may have won the race; anything else is a real failure.
+            // Taking over an abandoned claim can still race its original starter; anything else is a real failure.
             if (await ExistingAsync(client, jobId, fingerprint, cancellationToken).ConfigureAwait(false) is { } raced)
             {
                 return raced;
@@ -76,6 +96,22 @@ public sealed class JobScheduler(ImageStaging staging, IOptions<JobOptions> opti
 
             throw;
         }
+    }
+
+    // The request that won the claim is staging images and scheduling; its job shows up within moments.
+    private async Task<ScheduleOutcome> WaitForWinnerAsync(DurableTaskClient client, string jobId, string fingerprint, CancellationToken cancellationToken)
+    {
+        for (int attempt = 0; attempt < 20; attempt++)
+        {
+            if (await ExistingAsync(client, jobId, fingerprint, cancellationToken).ConfigureAwait(false) is { } started)
+            {
+                return started;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), time, cancellationToken).ConfigureAwait(false);
+        }
+
+        return ScheduleOutcome.Starting;
     }
 
     private static async Task<ScheduleOutcome?> ExistingAsync(DurableTaskClient client, string jobId, string? fingerprint, CancellationToken cancellationToken)

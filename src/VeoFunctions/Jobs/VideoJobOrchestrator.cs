@@ -117,10 +117,14 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
         new RetryPolicy(timing.MaxActivityAttempts, timing.FirstRetryInterval, backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(1))
         {
             // Never retry what no retry can fix.
-            HandleFailure = failure => !failure.IsCausedBy<JobFailedException>(),
+            HandleFailure = failure => !IsJobFailure(failure),
         });
 
-    private static string Reason(TaskFailedException failed) => failed.FailureDetails.IsCausedBy<JobFailedException>()
+    // By name, not IsCausedBy<T>(): that resolves the failure's type by name across every loaded assembly and
+    // throws when two share it (HttpRequestException does), which would break retries exactly when needed.
+    private static bool IsJobFailure(TaskFailureDetails failure) => failure.ErrorType == typeof(JobFailedException).FullName;
+
+    private static string Reason(TaskFailedException failed) => IsJobFailure(failed.FailureDetails)
         ? failed.FailureDetails.ErrorMessage
         : $"Step {failed.TaskName} kept failing after retries: {failed.FailureDetails.ErrorMessage}";
 }
