@@ -14,10 +14,15 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
     /// <summary>The external event our webhook function raises.</summary>
     public const string FalWebhookEvent = "FalWebhook";
 
+    /// <summary>The external event the cancel function raises (its data: who asked, for the record).</summary>
+    public const string CancelEvent = "CancelRequested";
+
     public override async Task<VideoJobResult> RunAsync(TaskOrchestrationContext context, VideoJobInput job)
     {
         var retry = RetryOptions(job.Timing);
         string? requestId = null;
+        using var stopListening = new CancellationTokenSource();
+        var cancelled = context.WaitForExternalEvent<string>(CancelEvent, stopListening.Token);
         try
         {
             context.SetCustomStatus(new JobProgress(JobPhase.Validating));
@@ -28,12 +33,18 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
             context.SetCustomStatus(new JobProgress(JobPhase.Uploading));
             var imageUrls = await Task.WhenAll(staged.OrderBy(i => i.Index).Select(image => context.CallActivityAsync<string>(nameof(UploadImageToFal), image, retry)));
 
+            // Checking IsCompleted is deterministic: events are replayed in history order.
+            if (cancelled.IsCompleted)
+            {
+                throw new JobFailedException("The job was cancelled before it was sent to fal; nothing was spent.");
+            }
+
             context.SetCustomStatus(new JobProgress(JobPhase.Submitting));
             var fal = await context.CallActivityAsync<FalJob>(nameof(SubmitToFal), new SubmitToFalInput(job.JobId, job.Request, imageUrls, job.WebhookUrl), retry);
             requestId = fal.RequestId;
             context.SetCustomStatus(new JobProgress(JobPhase.Queued, requestId, fal.QueuePosition, SubmittedAt: fal.SubmittedAt));
 
-            var outcome = await WaitForFalAsync(context, job, fal, retry);
+            var outcome = await WaitForFalAsync(context, job, fal, cancelled, retry);
             if (!outcome.Succeeded)
             {
                 throw new JobFailedException(outcome.Error ?? "fal did not produce a video.");
@@ -43,11 +54,13 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
             var video = await context.CallActivityAsync<ArchivedVideo>(nameof(ArchiveVideo), new ArchiveRequest(
                 job.JobId, requestId, outcome.VideoUrl!, outcome.FileSize, job.Request, job.Images.Count, job.CreatedAt, fal.SubmittedAt, outcome.CompletedAt), retry);
 
+            stopListening.Cancel();
             context.SetCustomStatus(new JobProgress(JobPhase.Completed, requestId, SubmittedAt: fal.SubmittedAt, Video: video));
             return new VideoJobResult(requestId, video);
         }
         catch (Exception ex) when (ex is TaskFailedException or JobFailedException)
         {
+            stopListening.Cancel();
             string reason = ex is TaskFailedException failed ? Reason(failed) : ex.Message;
             context.SetCustomStatus(new JobProgress(JobPhase.Failed, requestId, Error: reason));
             throw new JobFailedException(reason, ex);
@@ -55,11 +68,11 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
     }
 
     /// <summary>
-    /// Waits for the webhook, racing it against a timer; each time the timer wins, asks fal for status with a
-    /// growing interval; past the deadline, cancels at fal. One event waiter serves the whole wait, so a webhook
-    /// that arrives while a status check runs is not missed.
+    /// Waits for the webhook, racing it against a timer (and the caller's cancel); each time the timer wins, asks
+    /// fal for status with a growing interval; past the deadline or on cancel, cancels at fal. One event waiter
+    /// serves the whole wait, so a webhook that arrives while a status check runs is not missed.
     /// </summary>
-    private static async Task<FalOutcome> WaitForFalAsync(TaskOrchestrationContext context, VideoJobInput job, FalJob fal, TaskOptions retry)
+    private static async Task<FalOutcome> WaitForFalAsync(TaskOrchestrationContext context, VideoJobInput job, FalJob fal, Task<string> cancelled, TaskOptions retry)
     {
         DateTime deadline = context.CurrentUtcDateTime + job.Timing.Deadline;
         using var stopWaiting = new CancellationTokenSource();
@@ -68,7 +81,16 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
         {
             using var stopTimer = new CancellationTokenSource();
             var timer = context.CreateTimer(Min(context.CurrentUtcDateTime + interval, deadline), stopTimer.Token);
-            if (await Task.WhenAny(webhook, timer) == webhook)
+            var first = await Task.WhenAny(webhook, timer, cancelled);
+            if (first == cancelled)
+            {
+                stopTimer.Cancel();
+                stopWaiting.Cancel();
+                var answer = await CancelQuietlyAsync(context, fal);
+                return FalOutcome.Failed($"The job was cancelled by its caller; fal {(answer is null ? "could not be reached to cancel it" : $"answered {answer}")}.");
+            }
+
+            if (first == webhook)
             {
                 stopTimer.Cancel();
                 var delivered = await webhook;
@@ -95,21 +117,22 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
         }
 
         stopWaiting.Cancel();
-        await CancelQuietlyAsync(context, fal);
+        _ = await CancelQuietlyAsync(context, fal);
         return FalOutcome.Failed($"fal did not finish the video within {job.Timing.Deadline}; the request was cancelled at fal.");
     }
 
     private static T Min<T>(T a, T b) where T : IComparable<T> => a.CompareTo(b) <= 0 ? a : b;
 
     // Cancelling is best effort: its failure must not hide why the job failed.
-    private static async Task CancelQuietlyAsync(TaskOrchestrationContext context, FalJob fal)
+    private static async Task<Fal.Queue.FalCancelOutcome?> CancelQuietlyAsync(TaskOrchestrationContext context, FalJob fal)
     {
         try
         {
-            await context.CallActivityAsync<Fal.Queue.FalCancelOutcome>(nameof(CancelFalRequest), fal);
+            return await context.CallActivityAsync<Fal.Queue.FalCancelOutcome>(nameof(CancelFalRequest), fal);
         }
         catch (TaskFailedException)
         {
+            return null;
         }
     }
 

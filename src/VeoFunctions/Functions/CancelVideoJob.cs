@@ -1,0 +1,39 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using VeoFunctions.Http;
+using VeoFunctions.Jobs;
+
+namespace VeoFunctions.Functions;
+
+/// <summary>
+/// <c>POST /api/videos/{jobId}/cancel</c>: asks the job to stop. Before submit nothing is spent; while fal works
+/// the request is cancelled at fal too; once fal has delivered, the paid video is still archived.
+/// </summary>
+public sealed class CancelVideoJob
+{
+    [Function(nameof(CancelVideoJob))]
+    public async Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "videos/{jobId}/cancel")] HttpRequest request,
+        [DurableClient] DurableTaskClient durable,
+        string jobId,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(durable);
+        var instance = JobIds.IsWellFormed(jobId) ? await durable.GetInstanceAsync(jobId, cancellationToken).ConfigureAwait(false) : null;
+        if (instance is null || instance.Name != nameof(VideoJobOrchestrator))
+        {
+            return Problems.NotFound("No job has that id.");
+        }
+
+        if (instance.IsCompleted)
+        {
+            return Problems.Conflict($"The job has already ended ({instance.RuntimeStatus.ToString().ToLowerInvariant()}).");
+        }
+
+        await durable.RaiseEventAsync(jobId, VideoJobOrchestrator.CancelEvent, "caller", cancellationToken).ConfigureAwait(false);
+        return new AcceptedResult($"{request.Scheme}://{request.Host}/api/videos/{jobId}", new { jobId, cancelRequested = true });
+    }
+}

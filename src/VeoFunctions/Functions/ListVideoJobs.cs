@@ -1,0 +1,62 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using VeoFunctions.Http;
+using VeoFunctions.Jobs;
+
+namespace VeoFunctions.Functions;
+
+/// <summary>
+/// <c>GET /api/videos?top=50&amp;since=…&amp;continuationToken=…</c>: jobs, a page at a time, each page newest first.
+/// </summary>
+public sealed class ListVideoJobs
+{
+    public const int MaxPageSize = 200;
+
+    [Function(nameof(ListVideoJobs))]
+    public async Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "videos")] HttpRequest request,
+        [DurableClient] DurableTaskClient durable,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(durable);
+        int top = 50;
+        if (request.Query.TryGetValue("top", out var topText) && (!int.TryParse(topText, NumberStyles.None, CultureInfo.InvariantCulture, out top) || top is < 1 or > MaxPageSize))
+        {
+            return Problems.BadRequest($"top must be a whole number from 1 to {MaxPageSize}.");
+        }
+
+        DateTimeOffset? since = null;
+        if (request.Query.TryGetValue("since", out var sinceText))
+        {
+            if (!DateTimeOffset.TryParse(sinceText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+            {
+                return Problems.BadRequest("since must be an ISO 8601 date and time.");
+            }
+
+            since = parsed;
+        }
+
+        var query = new OrchestrationQuery
+        {
+            PageSize = top,
+            CreatedFrom = since,
+            ContinuationToken = request.Query["continuationToken"].FirstOrDefault(),
+            FetchInputsAndOutputs = true,
+        };
+        await foreach (var page in durable.GetAllInstancesAsync(query).AsPages(query.ContinuationToken, top).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            var jobs = page.Values
+                .Where(instance => instance.Name == nameof(VideoJobOrchestrator))
+                .OrderByDescending(instance => instance.CreatedAt)
+                .Select(JobStatus.From)
+                .ToList();
+            return new OkObjectResult(new { jobs, continuationToken = page.ContinuationToken });
+        }
+
+        return new OkObjectResult(new { jobs = Array.Empty<JobStatus>(), continuationToken = (string?)null });
+    }
+}
