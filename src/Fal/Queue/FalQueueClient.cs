@@ -47,8 +47,18 @@ public sealed partial class FalQueueClient(HttpClient http, IOptions<FalOptions>
                 }
 
                 using var response = await FalHttp.SendAsync(http, request, ct).ConfigureAwait(false);
-                var body = await FalHttp.ReadJsonAsync(response, FalWireJsonContext.Default.SubmitResponse, ct).ConfigureAwait(false);
-                var submission = ToSubmission(endpoint, body);
+                FalSubmission submission;
+                try
+                {
+                    var body = await FalHttp.ReadJsonAsync(response, FalWireJsonContext.Default.SubmitResponse, ct).ConfigureAwait(false);
+                    submission = ToSubmission(endpoint, body);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    // fal said yes (2xx) but we could not read which request: it is queued and will bill.
+                    throw new FalSubmissionUncertainException("fal accepted the request but its answer could not be read; it was not resubmitted to avoid billing twice.", ex);
+                }
+
                 Log.Submitted(logger, endpointId, submission.Request.RequestId, submission.QueuePosition);
                 return submission;
             }, ex => IsSafeToResubmit(ex, cancellationToken), cancellationToken).ConfigureAwait(false);

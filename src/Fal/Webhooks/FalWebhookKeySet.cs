@@ -45,7 +45,7 @@ public sealed partial class FalJwksKeySource(HttpClient http, IOptions<FalOption
         {
             if (_keys is null || time.GetUtcNow() - _fetchedAt >= CacheLifetime)
             {
-                await FetchAsync(cancellationToken).ConfigureAwait(false);
+                await TryFetchAsync(cancellationToken).ConfigureAwait(false);
             }
 
             return _keys ?? [];
@@ -61,13 +61,7 @@ public sealed partial class FalJwksKeySource(HttpClient http, IOptions<FalOption
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (time.GetUtcNow() - _lastAttempt < MinRefreshInterval)
-            {
-                return null;
-            }
-
-            await FetchAsync(cancellationToken).ConfigureAwait(false);
-            return _keys;
+            return await TryFetchAsync(cancellationToken).ConfigureAwait(false) ? _keys : null;
         }
         finally
         {
@@ -76,6 +70,28 @@ public sealed partial class FalJwksKeySource(HttpClient http, IOptions<FalOption
     }
 
     public void Dispose() => _gate.Dispose();
+
+    // Every fetch, first or not, is limited to one a minute, and a failed one keeps the keys we had: a flood
+    // of webhooks while fal's key set is unreachable must not turn into a flood of requests to fal.
+    private async Task<bool> TryFetchAsync(CancellationToken cancellationToken)
+    {
+        if (time.GetUtcNow() - _lastAttempt < MinRefreshInterval)
+        {
+            return false;
+        }
+
+        try
+        {
+            await FetchAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is FalApiException or HttpRequestException or IOException or System.Text.Json.JsonException
+            || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            Log.FetchFailed(logger, ex);
+            return false;
+        }
+    }
 
     private async Task FetchAsync(CancellationToken cancellationToken)
     {
@@ -123,6 +139,9 @@ public sealed partial class FalJwksKeySource(HttpClient http, IOptions<FalOption
     {
         [LoggerMessage(1201, LogLevel.Information, "Fetched fal's webhook key set: {Count} Ed25519 key(s)")]
         public static partial void Fetched(ILogger logger, int count);
+
+        [LoggerMessage(1202, LogLevel.Warning, "Could not fetch fal's webhook key set; keeping the keys we had")]
+        public static partial void FetchFailed(ILogger logger, Exception exception);
     }
 }
 
