@@ -41,6 +41,19 @@ public sealed record FalErrorDetail(string Message, string? ErrorType, IReadOnly
     /// <summary>Reads an error already parsed as JSON (a webhook's payload, a status's error).</summary>
     public static FalErrorDetail FromJson(JsonElement root, string? errorType = null, bool userTimeout = false)
     {
+        try
+        {
+            return Read(root, errorType, userTimeout);
+        }
+        catch (InvalidOperationException)
+        {
+            // Strings with unpaired surrogate escapes parse but cannot be read: keep the raw text.
+            return new(Truncate(root.GetRawText()), errorType, [], userTimeout);
+        }
+    }
+
+    private static FalErrorDetail Read(JsonElement root, string? errorType, bool userTimeout)
+    {
         if (root.ValueKind == JsonValueKind.String)
         {
             return new(Truncate(root.GetString() ?? ""), errorType, [], userTimeout);

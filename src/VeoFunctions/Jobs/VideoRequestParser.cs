@@ -12,7 +12,8 @@ namespace VeoFunctions.Jobs;
 /// </summary>
 public sealed class VideoRequestParser(IOptions<JobOptions> jobOptions, IOptions<ImageOptions> imageOptions)
 {
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 16 };
+    // Duplicate keys are refused: which of two "prompt"s did the caller mean?
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 16, AllowDuplicateProperties = false };
 
     private static readonly HashSet<string> KnownFields =
     [
@@ -21,6 +22,11 @@ public sealed class VideoRequestParser(IOptions<JobOptions> jobOptions, IOptions
 
     public ParseResult Parse(ReadOnlyMemory<byte> body)
     {
+        if (body.Span.StartsWith("\uFEFF"u8))
+        {
+            body = body[3..];
+        }
+
         JsonDocument document;
         try
         {
@@ -38,7 +44,15 @@ public sealed class VideoRequestParser(IOptions<JobOptions> jobOptions, IOptions
                 return ParseResult.Invalid(new() { ["body"] = ["The body must be a JSON object."] });
             }
 
-            return ParseObject(document.RootElement);
+            try
+            {
+                return ParseObject(document.RootElement);
+            }
+            catch (InvalidOperationException)
+            {
+                // The reader accepts invalid UTF-8 and unpaired surrogate escapes inside strings; reading them throws.
+                return ParseResult.Invalid(new() { ["body"] = ["The body contains text that is not valid Unicode (invalid UTF-8 or an unpaired surrogate)."] });
+            }
         }
     }
 

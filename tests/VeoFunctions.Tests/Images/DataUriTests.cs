@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using VeoFunctions.Images;
 
 namespace VeoFunctions.Tests.Images;
@@ -65,12 +64,10 @@ public sealed class DataUriTests
     {
         string uri = "data:image/png;base64," + new string('!', 12 * 1024 * 1024); // Not even base64: never looked at.
 
-        var watch = Stopwatch.StartNew();
+        // The payload is not even base64: a size verdict proves it was judged by length, never decoded.
         Assert.False(DataUri.TryParse(uri, Max, out _, out _, out var error));
-        watch.Stop();
 
         Assert.StartsWith("The image in the data: URI is about 9 MB", error, StringComparison.Ordinal);
-        Assert.True(watch.ElapsedMilliseconds < 50, $"Took {watch.ElapsedMilliseconds} ms.");
     }
 
     [Fact]

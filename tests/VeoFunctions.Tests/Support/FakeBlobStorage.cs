@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Microsoft.Extensions.Options;
+using Moq;
+using VeoFunctions.Storage;
+
+namespace VeoFunctions.Tests.Support;
+
+/// <summary>
+/// An in-memory Blob Storage behind Moq mocks of <see cref="BlobServiceClient"/>, <see cref="BlobContainerClient"/>
+/// and <see cref="BlobClient"/>: enough of upload (including If-None-Match: *) and download for the app's stores.
+/// </summary>
+internal sealed class FakeBlobStorage
+{
+    private readonly ConcurrentDictionary<string, Mock<BlobContainerClient>> _containers = new();
+
+    public FakeBlobStorage()
+    {
+        Service = new Mock<BlobServiceClient>(MockBehavior.Strict);
+        Service.Setup(s => s.GetBlobContainerClient(It.IsAny<string>()))
+            .Returns((string name) => _containers.GetOrAdd(name, CreateContainer).Object);
+    }
+
+    /// <summary>Blobs by "container/name".</summary>
+    public ConcurrentDictionary<string, BinaryData> Blobs { get; } = new();
+
+    public Mock<BlobServiceClient> Service { get; }
+
+    public int Uploads;
+
+    /// <summary>The Last-Modified every blob reports.</summary>
+    public DateTimeOffset LastModified { get; set; } = DateTimeOffset.UnixEpoch;
+
+    public static StorageOptions Options => new() { ConnectionString = "UseDevelopmentStorage=true" };
+
+    public BlobContainers Containers() => new(Service.Object, Microsoft.Extensions.Options.Options.Create(Options));
+
+    public void Put(string container, string name, BinaryData content) => Blobs[$"{container}/{name}"] = content;
+
+    private Mock<BlobContainerClient> CreateContainer(string container)
+    {
+        var mock = new Mock<BlobContainerClient>(MockBehavior.Strict);
+        mock.Setup(c => c.CreateIfNotExistsAsync(It.IsAny<PublicAccessType>(), It.IsAny<IDictionary<string, string>>(), It.IsAny<BlobContainerEncryptionScopeOptions>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(Response.FromValue(BlobsModelFactory.BlobContainerInfo(new ETag("c"), DateTimeOffset.UnixEpoch), Mock.Of<Response>()));
+        mock.Setup(c => c.GetBlobClient(It.IsAny<string>())).Returns((string name) => CreateBlob($"{container}/{name}").Object);
+        return mock;
+    }
+
+    private Mock<BlobClient> CreateBlob(string key)
+    {
+        var mock = new Mock<BlobClient>(MockBehavior.Strict);
+        mock.Setup(b => b.UploadAsync(It.IsAny<BinaryData>(), It.IsAny<BlobUploadOptions>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((BinaryData content, BlobUploadOptions options, CancellationToken _) =>
+            {
+                Interlocked.Increment(ref Uploads);
+                if (options?.Conditions?.IfNoneMatch == ETag.All)
+                {
+                    if (!Blobs.TryAdd(key, content))
+                    {
+                        throw new RequestFailedException(409, "The blob already exists.");
+                    }
+                }
+                else
+                {
+                    Blobs[key] = content;
+                }
+
+                return Info();
+            });
+        mock.Setup(b => b.UploadAsync(It.IsAny<BinaryData>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((BinaryData content, bool overwrite, CancellationToken _) =>
+            {
+                Interlocked.Increment(ref Uploads);
+                if (!overwrite && !Blobs.TryAdd(key, content))
+                {
+                    throw new RequestFailedException(409, "The blob already exists.");
+                }
+
+                Blobs[key] = content;
+                return Info();
+            });
+        mock.Setup(b => b.DownloadContentAsync(It.IsAny<CancellationToken>()))
+            .ReturnsAsync((CancellationToken _) => Blobs.TryGetValue(key, out var content)
+                ? Response.FromValue(BlobsModelFactory.BlobDownloadResult(content: content, details: BlobsModelFactory.BlobDownloadDetails(lastModified: LastModified)), Mock.Of<Response>())
+                : throw new RequestFailedException(404, "The specified blob does not exist."));
+        return mock;
+    }
+
+    private Response<BlobContentInfo> Info() =>
+        Response.FromValue(BlobsModelFactory.BlobContentInfo(new ETag("b"), LastModified, null, null, 0), Mock.Of<Response>());
+}
