@@ -161,14 +161,33 @@ public sealed class FailurePathTests(Azurite azurite)
     }
 
     [Fact]
-    public async Task SubmitThatFalMayHaveAccepted_IsNeverResubmitted()
+    public async Task SubmitWhoseAnswerWasLost_IsNeverResubmitted_AndIsAdoptedFromFalsWebhook()
     {
+        // fal accepted the request, but answered 502 (with a request id): the outcome is unknown to us.
         await using var pipeline = await Pipeline.StartAsync(azurite, With(FaultRule.SubmitAcceptedThenHttpError(502, includeRequestIdHeader: true)));
+
+        string jobId = await pipeline.StartJobAsync(Job());
+
+        var done = await pipeline.WaitForJobAsync(jobId);
+        Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, done.FailureDetails?.ErrorMessage);
+        Assert.Equal(1, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        Assert.Equal(pipeline.Fal.State.Submissions[0].RequestId, (await pipeline.GetStatusAsync(jobId)).GetProperty("falRequestId").GetString());
+        Assert.Equal(1, await CountBlobsAsync(pipeline, ".mp4"));
+    }
+
+    [Fact]
+    public async Task SubmitWhoseAnswerWasLost_ButFalNeverTookIt_FailsAtTheDeadlineSayingWhy()
+    {
+        // A 500 naming a request id that fal never queued: ambiguous to us, so not resubmitted; no webhook ever comes.
+        await using var pipeline = await Pipeline.StartAsync(
+            azurite, With(FaultRule.SubmitHttpError(500, includeRequestIdHeader: true)), new Dictionary<string, string?> { ["Jobs:Deadline"] = "00:00:03" });
 
         string error = await FailureOf(pipeline, await pipeline.StartJobAsync(Job()));
 
         Assert.Contains("not resubmitted", error);
+        Assert.Contains("No webhook from fal", error);
         Assert.Equal(1, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        Assert.Empty(pipeline.Fal.State.Submissions);
     }
 
     [Fact]

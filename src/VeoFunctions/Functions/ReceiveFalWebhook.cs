@@ -1,11 +1,14 @@
 using System.Text.Json;
 using Fal;
+using Fal.Queue;
+using Fal.Veo31;
 using Fal.Webhooks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using VeoFunctions.Http;
 using VeoFunctions.Jobs;
 using VeoFunctions.Storage;
@@ -17,7 +20,8 @@ namespace VeoFunctions.Functions;
 /// the raw bytes, matched to the job's own fal request, then raised as an event. Delivered twice, it is raised
 /// twice, and the second is ignored by an orchestration that already moved on.
 /// </summary>
-public sealed partial class ReceiveFalWebhook(FalWebhookVerifier verifier, SubmissionLedger ledger, ILogger<ReceiveFalWebhook> logger)
+public sealed partial class ReceiveFalWebhook(
+    FalWebhookVerifier verifier, SubmissionLedger ledger, IOptions<FalOptions> fal, TimeProvider time, ILogger<ReceiveFalWebhook> logger)
 {
     public const int MaxBodyBytes = 1024 * 1024;
 
@@ -66,8 +70,16 @@ public sealed partial class ReceiveFalWebhook(FalWebhookVerifier verifier, Submi
         var recorded = await ledger.FindAsync(jobId!, cancellationToken).ConfigureAwait(false);
         if (recorded is null)
         {
-            // Possibly faster than our own record of the submit: fal will deliver again.
-            return Problems.NotFound("This job has no fal request on record (yet).");
+            if (!await ledger.WasStartedAsync(jobId!, cancellationToken).ConfigureAwait(false))
+            {
+                return Problems.NotFound("This job has no fal request on record.");
+            }
+
+            // The submit was sent but its answer is not on record (lost to a crash or a timeout, or simply slower than
+            // fal): this signed delivery, to a URL only this job was given, tells which request is the job's.
+            var named = FalRequest.FromRequestId(ReferenceToVideoInput.EndpointId, delivery.RequestId!, fal.Value.QueueBaseUrl);
+            recorded = await ledger.AdoptAsync(jobId!, new FalJob(named.RequestId, named.StatusUrl, named.ResponseUrl, named.CancelUrl, null, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+            Log.Adopted(logger, jobId!, recorded.RequestId);
         }
 
         if (recorded.RequestId != delivery.RequestId)
@@ -111,6 +123,9 @@ public sealed partial class ReceiveFalWebhook(FalWebhookVerifier verifier, Submi
 
         [LoggerMessage(4002, LogLevel.Warning, "Refused a signed webhook for job {JobId}: fal request {RequestId} belongs to another job")]
         public static partial void WrongJob(ILogger logger, string jobId, string requestId);
+
+        [LoggerMessage(4004, LogLevel.Warning, "Job {JobId} adopted fal request {RequestId} from its webhook: the submit's own answer was not on record")]
+        public static partial void Adopted(ILogger logger, string jobId, string requestId);
 
         [LoggerMessage(4003, LogLevel.Information, "Webhook for job {JobId}, fal request {RequestId}: {Status}")]
         public static partial void Raised(ILogger logger, string jobId, string requestId, string status);

@@ -33,6 +33,12 @@ public sealed record VideoJobInput(
 /// <summary>A request fal accepted, as kept with the job the moment submit answered.</summary>
 public sealed record FalJob(string RequestId, Uri StatusUrl, Uri ResponseUrl, Uri CancelUrl, int? QueuePosition, DateTimeOffset SubmittedAt);
 
+/// <summary>
+/// What the submit step knows: the request fal accepted, or why fal's answer is unknown. In the second case fal
+/// may still have the request; its webhook, whose URL names the job, will say which it is.
+/// </summary>
+public sealed record SubmitResult(FalJob? Accepted, string? AnswerLost);
+
 /// <summary>What fal finally said: a video, or one sentence why not.</summary>
 public sealed record FalOutcome(string? VideoUrl, string? ContentType, long? FileSize, string? Error, DateTimeOffset? CompletedAt = null)
 {

@@ -40,23 +40,35 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
             }
 
             context.SetCustomStatus(new JobProgress(JobPhase.Submitting));
-            var fal = await context.CallActivityAsync<FalJob>(nameof(SubmitToFal), new SubmitToFalInput(job.JobId, job.Request, imageUrls, job.WebhookUrl), retry);
-            requestId = fal.RequestId;
-            context.SetCustomStatus(new JobProgress(JobPhase.Queued, requestId, fal.QueuePosition, SubmittedAt: fal.SubmittedAt));
+            var submit = new SubmitToFalInput(job.JobId, job.Request, imageUrls, job.WebhookUrl);
+            var submitted = await context.CallActivityAsync<SubmitResult>(nameof(SubmitToFal), submit, retry);
+            var fal = submitted.Accepted;
+            FalOutcome outcome;
+            if (fal is not null)
+            {
+                requestId = fal.RequestId;
+                context.SetCustomStatus(new JobProgress(JobPhase.Queued, requestId, fal.QueuePosition, SubmittedAt: fal.SubmittedAt));
+                outcome = await WaitForFalAsync(context, job, fal, cancelled, retry);
+            }
+            else
+            {
+                context.SetCustomStatus(new JobProgress(JobPhase.Queued));
+                (fal, outcome) = await WaitForLostRequestAsync(context, job, submit, submitted.AnswerLost!, cancelled, retry);
+                requestId = fal?.RequestId;
+            }
 
-            var outcome = await WaitForFalAsync(context, job, fal, cancelled, retry);
-            if (!outcome.Succeeded)
+            if (!outcome.Succeeded || fal is null)
             {
                 throw new JobFailedException(outcome.Error ?? "fal did not produce a video.");
             }
 
-            context.SetCustomStatus(new JobProgress(JobPhase.Archiving, requestId, SubmittedAt: fal.SubmittedAt));
+            context.SetCustomStatus(new JobProgress(JobPhase.Archiving, fal.RequestId, SubmittedAt: fal.SubmittedAt));
             var video = await context.CallActivityAsync<ArchivedVideo>(nameof(ArchiveVideo), new ArchiveRequest(
-                job.JobId, requestId, outcome.VideoUrl!, outcome.FileSize, job.Request, job.Images.Count, job.CreatedAt, fal.SubmittedAt, outcome.CompletedAt), retry);
+                job.JobId, fal.RequestId, outcome.VideoUrl!, outcome.FileSize, job.Request, job.Images.Count, job.CreatedAt, fal.SubmittedAt, outcome.CompletedAt), retry);
 
             stopListening.Cancel();
-            context.SetCustomStatus(new JobProgress(JobPhase.Completed, requestId, SubmittedAt: fal.SubmittedAt, Video: video));
-            return new VideoJobResult(requestId, video);
+            context.SetCustomStatus(new JobProgress(JobPhase.Completed, fal.RequestId, SubmittedAt: fal.SubmittedAt, Video: video));
+            return new VideoJobResult(fal.RequestId, video);
         }
         catch (Exception ex) when (ex is TaskFailedException or JobFailedException)
         {
@@ -93,12 +105,7 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
             if (first == webhook)
             {
                 stopTimer.Cancel();
-                var delivered = await webhook;
-                return delivered.Ok && delivered.VideoUrl is not null
-                    ? new FalOutcome(delivered.VideoUrl, delivered.ContentType, delivered.FileSize, null, context.CurrentUtcDateTime)
-                    : delivered.Ok
-                        ? await context.CallActivityAsync<FalOutcome>(nameof(FetchFalResult), fal, retry) // fal could not inline the payload
-                        : FalOutcome.Failed(delivered.Error ?? "fal reported the generation failed.");
+                return await OutcomeOfAsync(context, await webhook, fal, retry);
             }
 
             if (context.CurrentUtcDateTime >= deadline)
@@ -120,6 +127,40 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
         _ = await CancelQuietlyAsync(context, fal);
         return FalOutcome.Failed($"fal did not finish the video within {job.Timing.Deadline}; the request was cancelled at fal.");
     }
+
+    /// <summary>
+    /// fal's answer to the submit was lost, yet fal may have the request and be generating it. Only its webhook,
+    /// sent to the URL this job alone was given, can say which request is ours: wait for it until the deadline.
+    /// </summary>
+    private static async Task<(FalJob? Fal, FalOutcome Outcome)> WaitForLostRequestAsync(
+        TaskOrchestrationContext context, VideoJobInput job, SubmitToFalInput submit, string lost, Task<string> cancelled, TaskOptions retry)
+    {
+        using var stopWaiting = new CancellationTokenSource();
+        using var stopTimer = new CancellationTokenSource();
+        var webhook = context.WaitForExternalEvent<FalWebhookEvent>(FalWebhookEvent, stopWaiting.Token);
+        var deadline = context.CreateTimer(context.CurrentUtcDateTime + job.Timing.Deadline, stopTimer.Token);
+        var first = await Task.WhenAny(webhook, deadline, cancelled);
+        if (first == webhook)
+        {
+            stopTimer.Cancel();
+
+            // The webhook door recorded the request it named; the submit step now returns it.
+            var adopted = (await context.CallActivityAsync<SubmitResult>(nameof(SubmitToFal), submit, retry)).Accepted;
+            return (adopted, await OutcomeOfAsync(context, await webhook, adopted, retry));
+        }
+
+        stopTimer.Cancel();
+        stopWaiting.Cancel();
+        return (null, FalOutcome.Failed(first == cancelled
+            ? $"{lost} The job was cancelled by its caller; without fal's request id it could not be cancelled at fal."
+            : $"{lost} No webhook from fal named the request within {job.Timing.Deadline}, so there is no video to archive."));
+    }
+
+    private static async Task<FalOutcome> OutcomeOfAsync(TaskOrchestrationContext context, FalWebhookEvent delivered, FalJob? fal, TaskOptions retry) =>
+        !delivered.Ok ? FalOutcome.Failed(delivered.Error ?? "fal reported the generation failed.")
+        : delivered.VideoUrl is not null ? new FalOutcome(delivered.VideoUrl, delivered.ContentType, delivered.FileSize, null, context.CurrentUtcDateTime)
+        : fal is not null ? await context.CallActivityAsync<FalOutcome>(nameof(FetchFalResult), fal, retry) // fal could not inline the payload
+        : FalOutcome.Failed("fal reported success without the video, and the request is not on record to fetch it.");
 
     private static T Min<T>(T a, T b) where T : IComparable<T> => a.CompareTo(b) <= 0 ? a : b;
 

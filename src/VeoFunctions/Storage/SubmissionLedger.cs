@@ -10,7 +10,8 @@ namespace VeoFunctions.Storage;
 /// Makes the paid step, the submit to fal, happen at most once per job even if its activity runs again
 /// (a worker crash, a redelivered work item). Before submitting, an intent marker is created exclusively;
 /// the moment fal answers, the request is recorded. A rerun finds the record and returns it; a rerun that
-/// finds only the marker cannot know whether fal took the request, and must not submit again.
+/// finds only the marker cannot know whether fal took the request, and must not submit again. If fal did
+/// take it, its signed webhook (whose URL names the job) later supplies the request id: it is adopted.
 /// </summary>
 public sealed class SubmissionLedger(BlobContainers containers)
 {
@@ -51,6 +52,35 @@ public sealed class SubmissionLedger(BlobContainers containers)
     {
         var container = await containers.WorkAsync().ConfigureAwait(false);
         await container.GetBlobClient(IntentName(jobId)).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether a submit was started for the job (answered or not).</summary>
+    public async Task<bool> WasStartedAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var container = await containers.WorkAsync().ConfigureAwait(false);
+        var intent = await container.GetBlobClient(IntentName(jobId)).ExistsAsync(cancellationToken).ConfigureAwait(false);
+        return intent.Value;
+    }
+
+    /// <summary>
+    /// Records a request learnt from fal's webhook when the submit's own answer was lost, unless a record exists
+    /// already (the submit's answer wins: it carries fal's own URLs). Returns the record now in place.
+    /// </summary>
+    public async Task<FalJob> AdoptAsync(string jobId, FalJob learnt, CancellationToken cancellationToken)
+    {
+        var container = await containers.WorkAsync().ConfigureAwait(false);
+        try
+        {
+            await container.GetBlobClient(RecordName(jobId)).UploadAsync(
+                BinaryData.FromObjectAsJson(learnt, JsonOptions),
+                new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } },
+                cancellationToken).ConfigureAwait(false);
+            return learnt;
+        }
+        catch (RequestFailedException ex) when (ex.Status == (int)HttpStatusCode.Conflict)
+        {
+            return await FindAsync(jobId, cancellationToken).ConfigureAwait(false) ?? learnt;
+        }
     }
 
     public async Task RecordAsync(string jobId, FalJob job, CancellationToken cancellationToken)

@@ -156,13 +156,13 @@ public sealed class WorkerCrashTests(Azurite azurite, ITestOutputHelper output)
     }
 
     /// <summary>
-    /// The one window no restart can close: fal accepted the request but the worker died before it heard fal's
-    /// answer (held back here by a proxy, so the window is hit every time). fal has no idempotency key, so the
-    /// rerun cannot know whether a resubmit would bill twice; by design (SubmitToFal, SubmissionLedger) it does not
-    /// resubmit, and the job fails saying so. What must hold even here: fal saw exactly one submission.
+    /// The window no restart can close by itself: fal accepted the request but the worker died before it heard
+    /// fal's answer (held back here by a proxy, so the window is hit every time). fal has no idempotency key, so
+    /// the rerun does not resubmit; fal's signed webhook, sent to the URL only this job was given, names the
+    /// request, the job adopts it and archives the video. fal saw exactly one submission.
     /// </summary>
     [Fact]
-    public async Task Killed_AfterFalAcceptedButBeforeItsAnswerArrived_RestartedWorker_NeverSubmitsTwice_JobFailsSayingWhy()
+    public async Task Killed_AfterFalAcceptedButBeforeItsAnswerArrived_NeverSubmitsTwice_AndAdoptsTheRequestFromItsWebhook()
     {
         await using var proxy = await SubmitHoldingProxy.StartAsync();
         await using var rig = await CrashRig.StartAsync(azurite, output, configure: (fal, settings) =>
@@ -177,20 +177,13 @@ public sealed class WorkerCrashTests(Azurite azurite, ITestOutputHelper output)
         rig.Log($"killed while fal's answer was held: {heldAnswer}");
         Assert.Single(rig.Fal.State.Submissions);
         Assert.True(await rig.SubmitIntentExistsAsync(jobId));
-        Assert.False(await rig.SubmissionRecordedAsync(jobId));
 
         await rig.StartWorkerAsync();
         var done = await rig.WaitForJobAsync(jobId);
 
-        Assert.Equal(OrchestrationRuntimeStatus.Failed, done.RuntimeStatus);
-        // The sidecar reports the failure as the orchestration's output; the app's status shows it too.
-        rig.Log($"failure: {done.FailureDetails?.ErrorMessage ?? done.SerializedOutput}; custom status {done.SerializedCustomStatus}");
-        Assert.Contains("not resubmitted", done.FailureDetails?.ErrorMessage ?? done.SerializedOutput, StringComparison.Ordinal);
-        Assert.Contains("not resubmitted", done.SerializedCustomStatus, StringComparison.Ordinal);
-        Assert.Equal("failed", await rig.GetPhaseAsync(jobId));
+        await rig.AssertArchivedAsync(jobId, done);
         Assert.Single(rig.Fal.State.Submissions);
         Assert.Equal(1, rig.Fal.State.GetCount(RequestKind.Submit));
-        Assert.False(await (await rig.VideoBlobAsync(jobId)).ExistsAsync());
     }
 
     private static async Task<int> UncommittedBlocksAsync(Azure.Storage.Blobs.BlobContainerClient container, Azure.Storage.Blobs.BlobClient blob)

@@ -2,10 +2,12 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Fal;
 using Fal.Webhooks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using NSec.Cryptography;
 using VeoFunctions.Functions;
@@ -38,6 +40,8 @@ public sealed class ReceiveFalWebhookTests : IDisposable
         _function = new ReceiveFalWebhook(
             new FalWebhookVerifier(new KeySource(_falKey.PublicKey), _time),
             new SubmissionLedger(_storage.Containers()),
+            Options.Create(new FalOptions { Key = "secret-fal-key" }),
+            _time,
             NullLogger<ReceiveFalWebhook>.Instance);
         Record(JobId, RequestId);
     }
@@ -320,12 +324,28 @@ public sealed class ReceiveFalWebhookTests : IDisposable
     }
 
     [Fact]
-    public async Task ADeliveryBeforeTheSubmitIsOnRecord_Is404SoFalRetries()
+    public async Task ADeliveryForAJobNeverSubmitted_Is404AndRaisesNothing()
     {
         _storage.Blobs.Clear();
         byte[] body = OkBody();
 
         AssertRefused(await DeliverSignedAsync(body), StatusCodes.Status404NotFound);
+    }
+
+    [Fact]
+    public async Task ADeliveryForASubmitWhoseAnswerWasLost_AdoptsTheRequest_AndRaisesTheEvent()
+    {
+        _storage.Blobs.Clear();
+        _storage.Put("veo-work", $"{JobId}/submit-intent", BinaryData.FromString(""));
+        byte[] body = OkBody();
+
+        var result = await DeliverSignedAsync(body);
+
+        Assert.Equal(StatusCodes.Status200OK, TestRequests.StatusOf(result));
+        var adopted = _storage.Blobs[$"veo-work/{JobId}/submission.json"].ToObjectFromJson<FalJob>(Web)!;
+        Assert.Equal(RequestId, adopted.RequestId);
+        Assert.Equal($"https://queue.fal.run/fal-ai/veo3.1/requests/{RequestId}/status", adopted.StatusUrl.AbsoluteUri);
+        _durable.VerifyRaised(1);
     }
 
     [Theory]

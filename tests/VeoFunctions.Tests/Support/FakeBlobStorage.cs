@@ -85,6 +85,8 @@ internal sealed class FakeBlobStorage
             .ReturnsAsync((CancellationToken _) => Blobs.TryGetValue(key, out var content)
                 ? Response.FromValue(BlobsModelFactory.BlobDownloadResult(content: content, details: BlobsModelFactory.BlobDownloadDetails(lastModified: LastModified)), Mock.Of<Response>())
                 : throw new RequestFailedException(404, "The specified blob does not exist."));
+        mock.Setup(b => b.ExistsAsync(It.IsAny<CancellationToken>()))
+            .ReturnsAsync((CancellationToken _) => Response.FromValue(Blobs.ContainsKey(key), Mock.Of<Response>()));
         return mock;
     }
 

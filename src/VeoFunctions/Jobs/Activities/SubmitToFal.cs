@@ -11,23 +11,23 @@ public sealed record SubmitToFalInput(string JobId, VideoRequest Request, IReadO
 
 /// <summary>
 /// The paid step. Runs at most once per job whatever happens to the worker: the ledger returns an earlier
-/// answer, refuses to guess after an unanswered attempt, and is released only when fal certainly took nothing.
+/// answer, refuses to guess after an unanswered attempt (fal's webhook will name the request), and is
+/// released only when fal certainly took nothing.
 /// </summary>
 public sealed partial class SubmitToFal(FalQueueClient fal, SubmissionLedger ledger, TimeProvider time, ILogger<SubmitToFal> logger)
-    : TaskActivity<SubmitToFalInput, FalJob>
+    : TaskActivity<SubmitToFalInput, SubmitResult>
 {
-    public override async Task<FalJob> RunAsync(TaskActivityContext context, SubmitToFalInput input)
+    public override async Task<SubmitResult> RunAsync(TaskActivityContext context, SubmitToFalInput input)
     {
         if (await ledger.FindAsync(input.JobId, CancellationToken.None).ConfigureAwait(false) is { } earlier)
         {
             Log.AlreadySubmitted(logger, input.JobId, earlier.RequestId);
-            return earlier;
+            return new SubmitResult(earlier, null);
         }
 
         if (!await ledger.TryBeginAsync(input.JobId, CancellationToken.None).ConfigureAwait(false))
         {
-            throw new JobFailedException(
-                "An earlier attempt to submit this job to fal was interrupted before fal's answer was recorded; it was not resubmitted, to avoid billing twice.");
+            return new SubmitResult(null, "An earlier attempt to submit this job was interrupted before fal's answer was recorded; it was not resubmitted, to avoid billing twice.");
         }
 
         FalSubmission submission;
@@ -38,7 +38,7 @@ public sealed partial class SubmitToFal(FalQueueClient fal, SubmissionLedger led
         }
         catch (FalSubmissionUncertainException ex)
         {
-            throw new JobFailedException(ex.Message, ex);
+            return new SubmitResult(null, ex.Message);
         }
         catch (FalApiException ex) when (!ex.IsTransient)
         {
@@ -57,7 +57,7 @@ public sealed partial class SubmitToFal(FalQueueClient fal, SubmissionLedger led
         var job = new FalJob(submission.Request.RequestId, submission.Request.StatusUrl, submission.Request.ResponseUrl, submission.Request.CancelUrl,
             submission.QueuePosition, time.GetUtcNow());
         await ledger.RecordAsync(input.JobId, job, CancellationToken.None).ConfigureAwait(false);
-        return job;
+        return new SubmitResult(job, null);
     }
 
     internal static ReferenceToVideoInput ToFalInput(SubmitToFalInput input) => new()
