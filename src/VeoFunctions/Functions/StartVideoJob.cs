@@ -45,7 +45,7 @@ public sealed class StartVideoJob(VideoRequestParser parser, JobScheduler schedu
         }
 
         string jobId = key is null ? JobScheduler.NewJobId() : JobScheduler.JobIdFor(key);
-        var outcome = await scheduler.ScheduleAsync(durable, jobId, parsed.Draft, JobScheduler.Fingerprint(body), cancellationToken).ConfigureAwait(false);
+        var outcome = await scheduler.ScheduleAsync(durable, jobId, parsed.Draft, JobScheduler.Fingerprint(body), callerChosenId: key is not null, cancellationToken).ConfigureAwait(false);
         if (outcome == ScheduleOutcome.Conflict)
         {
             return Problems.Conflict("This Idempotency-Key was already used for a different request; nothing new was started.");

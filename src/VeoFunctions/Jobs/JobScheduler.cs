@@ -41,27 +41,18 @@ public sealed class JobScheduler(ImageStaging staging, JobClaims claims, IOption
     /// <summary>A claim whose job never appeared is taken over after this long (its starter died).</summary>
     public static readonly TimeSpan AbandonedClaimAfter = TimeSpan.FromMinutes(1);
 
-    public async Task<ScheduleOutcome> ScheduleAsync(DurableTaskClient client, string jobId, VideoJobDraft draft, string fingerprint, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the job. <paramref name="callerChosenId"/> says the id came from the caller (an Idempotency-Key, a
+    /// blob's identity) and may be reused: then an existing or concurrently starting job is found, not duplicated.
+    /// A fresh random id needs none of that.
+    /// </summary>
+    public async Task<ScheduleOutcome> ScheduleAsync(DurableTaskClient client, string jobId, VideoJobDraft draft, string fingerprint, bool callerChosenId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(draft);
-        if (await ExistingAsync(client, jobId, fingerprint, cancellationToken).ConfigureAwait(false) is { } existing)
+        if (callerChosenId && await ClaimAsync(client, jobId, fingerprint, cancellationToken).ConfigureAwait(false) is { } settled)
         {
-            return existing;
-        }
-
-        var claim = await claims.ClaimAsync(jobId, fingerprint, cancellationToken).ConfigureAwait(false);
-        if (!claim.Won)
-        {
-            if (claim.Fingerprint != fingerprint)
-            {
-                return ScheduleOutcome.Conflict;
-            }
-
-            if (time.GetUtcNow() - claim.ClaimedAt < AbandonedClaimAfter)
-            {
-                return await WaitForWinnerAsync(client, jobId, fingerprint, cancellationToken).ConfigureAwait(false);
-            }
+            return settled;
         }
 
         var images = new List<ImageSource>(draft.Images.Count);
@@ -96,6 +87,31 @@ public sealed class JobScheduler(ImageStaging staging, JobClaims claims, IOption
 
             throw;
         }
+    }
+
+    // Null when this request should go on and start the job; otherwise what became of the id already.
+    private async Task<ScheduleOutcome?> ClaimAsync(DurableTaskClient client, string jobId, string fingerprint, CancellationToken cancellationToken)
+    {
+        if (await ExistingAsync(client, jobId, fingerprint, cancellationToken).ConfigureAwait(false) is { } existing)
+        {
+            return existing;
+        }
+
+        var claim = await claims.ClaimAsync(jobId, fingerprint, cancellationToken).ConfigureAwait(false);
+        if (!claim.Won)
+        {
+            if (claim.Fingerprint != fingerprint)
+            {
+                return ScheduleOutcome.Conflict;
+            }
+
+            if (time.GetUtcNow() - claim.ClaimedAt < AbandonedClaimAfter)
+            {
+                return await WaitForWinnerAsync(client, jobId, fingerprint, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return null;
     }
 
     // The request that won the claim is staging images and scheduling; its job shows up within moments.

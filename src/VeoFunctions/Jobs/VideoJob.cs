@@ -47,8 +47,8 @@ public sealed record FalOutcome(string? VideoUrl, string? ContentType, long? Fil
     public static FalOutcome Failed(string error) => new(null, null, null, error);
 }
 
-/// <summary>fal's status as the orchestrator needs it.</summary>
-public sealed record FalProgress(bool Completed, bool Started, int? QueuePosition);
+/// <summary>fal's status as the orchestrator needs it; a completed request may carry fal's error (one sentence).</summary>
+public sealed record FalProgress(bool Completed, bool Started, int? QueuePosition, string? Error = null);
 
 /// <summary>The verified webhook, reduced to what the orchestrator needs (raised as an external event).</summary>
 public sealed record FalWebhookEvent(string RequestId, bool Ok, string? VideoUrl, string? ContentType, long? FileSize, string? Error);

@@ -117,7 +117,7 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
             if (progress.Completed)
             {
                 stopWaiting.Cancel();
-                return await context.CallActivityAsync<FalOutcome>(nameof(FetchFalResult), fal, retry);
+                return progress.Error is { } error ? FalOutcome.Failed(error) : await context.CallActivityAsync<FalOutcome>(nameof(FetchFalResult), fal, retry);
             }
 
             context.SetCustomStatus(new JobProgress(progress.Started ? JobPhase.Generating : JobPhase.Queued, fal.RequestId, progress.QueuePosition, SubmittedAt: fal.SubmittedAt));

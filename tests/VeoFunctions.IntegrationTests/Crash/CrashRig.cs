@@ -80,27 +80,10 @@ public sealed class CrashRig : IAsyncDisposable
         emulator ??= new EmulatorOptions();
         var fal = await FalEmulatorHost.StartAsync(emulator);
         int n = Interlocked.Increment(ref _instances);
-        int functionsPort = Azurite.FreePort();
-        int sidecarPort = Azurite.FreePort();
+        int functionsPort = LoopbackPorts.Free();
+        int sidecarPort = LoopbackPorts.Free();
         string sidecarUrl = $"http://127.0.0.1:{sidecarPort}";
-        var values = new Dictionary<string, string?>
-        {
-            ["Storage:ConnectionString"] = azurite.ConnectionString,
-            ["Storage:VideosContainer"] = $"crash-videos-{n}-{Guid.NewGuid():N}"[..30],
-            ["Storage:WorkContainer"] = $"crash-work-{n}-{Guid.NewGuid():N}"[..30],
-            ["Fal:QueueBaseUrl"] = fal.BaseUrl,
-            ["Fal:RestBaseUrl"] = fal.BaseUrl,
-            ["Fal:JwksUrl"] = fal.JwksUrl,
-            ["Fal:Key"] = "test-id:test-secret",
-            ["Fal:RetryBaseDelay"] = "00:00:00.050",
-            ["Fal:RetryMaxDelay"] = "00:00:00.200",
-            ["Jobs:PublicBaseUrl"] = $"http://127.0.0.1:{functionsPort}",
-            ["Jobs:FirstStatusCheck"] = "00:00:30",
-            ["Jobs:FirstRetryInterval"] = "00:00:00.200",
-            ["Jobs:MaxActivityAttempts"] = "3",
-            ["Images:AllowHttp"] = "true",
-            ["Images:AllowedPrivateHosts:0"] = "127.0.0.1",
-        };
+        var values = TestAppSettings.For(azurite, fal, functionsPort, containerPrefix: "crash-");
         configure?.Invoke(fal, values);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var workerEnvironment = values.ToDictionary(p => p.Key.Replace(":", "__", StringComparison.Ordinal), p => p.Value!);

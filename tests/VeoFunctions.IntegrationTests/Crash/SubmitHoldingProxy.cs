@@ -39,7 +39,7 @@ public sealed class SubmitHoldingProxy : IAsyncDisposable
 
     public static async Task<SubmitHoldingProxy> StartAsync()
     {
-        int port = Infrastructure.Azurite.FreePort();
+        int port = Infrastructure.LoopbackPorts.Free();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");

@@ -13,11 +13,11 @@ public sealed class Azurite : IAsyncLifetime
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     private Process? _process;
 
-    public int BlobPort { get; } = FreePort();
+    public int BlobPort { get; } = LoopbackPorts.Free();
 
-    public int QueuePort { get; } = FreePort();
+    public int QueuePort { get; } = LoopbackPorts.Free();
 
-    public int TablePort { get; } = FreePort();
+    public int TablePort { get; } = LoopbackPorts.Free();
 
     public string ConnectionString =>
         $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
@@ -66,13 +66,6 @@ public sealed class Azurite : IAsyncLifetime
 
         _process?.Dispose();
         return Task.CompletedTask;
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static string Locate()

@@ -16,8 +16,6 @@ namespace VeoFunctions.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class Pipeline : IAsyncDisposable
 {
-    private static int _instances;
-
     private Pipeline(FalEmulatorHost fal, DurableTaskTestHost durable, FunctionsHttpHost functions, IConfiguration configuration)
     {
         Fal = fal;
@@ -47,26 +45,8 @@ public sealed class Pipeline : IAsyncDisposable
     public static async Task<Pipeline> StartAsync(Azurite azurite, EmulatorOptions? emulator = null, IDictionary<string, string?>? settings = null)
     {
         var fal = await FalEmulatorHost.StartAsync(emulator ?? new EmulatorOptions());
-        int functionsPort = Azurite.FreePort();
-        int n = Interlocked.Increment(ref _instances);
-        var values = new Dictionary<string, string?>
-        {
-            ["Storage:ConnectionString"] = azurite.ConnectionString,
-            ["Storage:VideosContainer"] = $"videos-{n}-{Guid.NewGuid():N}"[..30],
-            ["Storage:WorkContainer"] = $"work-{n}-{Guid.NewGuid():N}"[..30],
-            ["Fal:QueueBaseUrl"] = fal.BaseUrl,
-            ["Fal:RestBaseUrl"] = fal.BaseUrl,
-            ["Fal:JwksUrl"] = fal.JwksUrl,
-            ["Fal:Key"] = "test-id:test-secret",
-            ["Fal:RetryBaseDelay"] = "00:00:00.050",
-            ["Fal:RetryMaxDelay"] = "00:00:00.200",
-            ["Jobs:PublicBaseUrl"] = $"http://127.0.0.1:{functionsPort}",
-            ["Jobs:FirstStatusCheck"] = "00:00:30",
-            ["Jobs:FirstRetryInterval"] = "00:00:00.200",
-            ["Jobs:MaxActivityAttempts"] = "3",
-            ["Images:AllowHttp"] = "true",
-            ["Images:AllowedPrivateHosts:0"] = "127.0.0.1",
-        };
+        int functionsPort = LoopbackPorts.Free();
+        var values = TestAppSettings.For(azurite, fal, functionsPort);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             values[key] = value;

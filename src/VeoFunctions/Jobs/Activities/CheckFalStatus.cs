@@ -9,6 +9,9 @@ public sealed class CheckFalStatus(FalQueueClient fal) : TaskActivity<FalJob, Fa
     public override async Task<FalProgress> RunAsync(TaskActivityContext context, FalJob input)
     {
         var status = await fal.GetStatusAsync(input.ToFalRequest(), logs: false, CancellationToken.None).ConfigureAwait(false);
-        return new FalProgress(status.IsCompleted, status.State is FalRequestState.InProgress or FalRequestState.Completed, status.QueuePosition);
+        string? error = status.HasFailed
+            ? $"fal reported the generation failed{(status.ErrorType is null ? "" : $" ({status.ErrorType})")}: {status.Error ?? "no detail given"}."
+            : null;
+        return new FalProgress(status.IsCompleted, status.State is FalRequestState.InProgress or FalRequestState.Completed, status.QueuePosition, error);
     }
 }
