@@ -3,6 +3,7 @@ using DurableSidecar;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using VeoFunctions.Testing;
 
 // A Durable Task sidecar serving the production backend (Azure Storage, here against Azurite) over gRPC, for a
 // worker in another process. Settings (command line --Sidecar:Port=… or environment Sidecar__Port=…):

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using VeoFunctions;
 using VeoFunctions.Jobs;
-using VeoWorker;
+using VeoFunctions.Testing;
 
 // The app's durable worker as its own process, for crash tests: the very tasks the Function App registers
 // (AddVideoJobTasks) with the app's own service registrations (AddVeoFunctions), bound from configuration with

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace DurableSidecar;
+namespace VeoFunctions.Testing;
 
 /// <summary>
 /// Ends this helper process when the test process that started it is gone (its id in HELPER_PARENT_PID), so a
-/// test run that is itself killed leaves no sidecar behind.
+/// test run that is itself killed leaves no helper process behind.
 /// </summary>
 public static class ParentWatch
 {

@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace VeoFunctions.Bench;
+
+/// <summary>
+/// Runs each measurement in a child process of its own (own Azurite, clean memory), some with a different
+/// Environment.ProcessorCount (DOTNET_PROCESSOR_COUNT): the in-memory durable engine sizes its dispatchers by it.
+/// </summary>
+internal static class BenchRunner
+{
+    private static readonly string[] Sections = ["calls", "overhead", "archive", "burst"];
+
+    /// <summary>Engine slots for the "unthrottled test engine" runs: more than any number of work items in flight here.</summary>
+    public const int ManySlots = 1024;
+
+    /// <summary>Thread-pool minimum for the burst: the app's handlers block briefly under load and 2 (= cores) starves them.</summary>
+    public const int BurstMinThreads = 64;
+
+    private sealed record Run(string Section, string Variant, int? Slots, int? MinThreads = null);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        // The harness's hosts (the durable sidecar among them) log at Information to the console by default.
+        Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
+        if (args is ["--child", var childSection, var childVariant, ..])
+        {
+            return await ChildAsync(childSection, childVariant);
+        }
+
+        var wanted = args.Length == 0 || args.Contains("all", StringComparer.OrdinalIgnoreCase)
+            ? Sections
+            : args.Select(a => a.ToLowerInvariant()).ToArray();
+        if (wanted.Except(Sections).ToList() is { Count: > 0 } unknown)
+        {
+            Console.Error.WriteLine($"Unknown section(s): {string.Join(", ", unknown)}. Use: all | {string.Join(" | ", Sections)}");
+            return 2;
+        }
+
+        Console.WriteLine($"# VeoFunctions benchmark — {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC — sections: {string.Join(", ", wanted)}");
+        Machine.Print();
+        var runs = new List<Run>();
+        foreach (string section in wanted)
+        {
+            runs.AddRange(section switch
+            {
+                "overhead" => [new Run(section, "default-sequential", null), new Run(section, "many-slots-paced", ManySlots)],
+                "burst" => [new Run(section, "many-slots", ManySlots, BurstMinThreads)],
+                _ => [new Run(section, "default", null)],
+            });
+        }
+
+        var total = Stopwatch.StartNew();
+        int failures = 0;
+        foreach (var run in runs)
+        {
+            var clock = Stopwatch.StartNew();
+            Console.WriteLine($"\n## {run.Section} ({run.Variant}{(run.Slots is { } s ? $", DOTNET_PROCESSOR_COUNT={s}" : "")}{(run.MinThreads is { } m ? $", thread-pool min threads {m}" : "")})");
+            int code = await ChildProcessAsync(run);
+            failures += code == 0 ? 0 : 1;
+            Console.WriteLine($"\n(run {run.Section}/{run.Variant}: {clock.Elapsed.TotalSeconds:0.0} s{(code == 0 ? "" : $", exit code {code}")})");
+        }
+
+        Console.WriteLine($"\nTotal: {total.Elapsed.TotalSeconds:0.0} s");
+        return failures == 0 ? 0 : 1;
+    }
+
+    private static async Task<int> ChildProcessAsync(Run run)
+    {
+        string self = Environment.ProcessPath!;
+        var start = new ProcessStartInfo(self) { UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            start.ArgumentList.Add(typeof(BenchRunner).Assembly.Location);
+        }
+
+        foreach (string arg in new[] { "--child", run.Section, run.Variant })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["BENCH_REAL_CPUS"] = Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture);
+        if (run.Slots is { } slots)
+        {
+            start.Environment["DOTNET_PROCESSOR_COUNT"] = slots.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (run.MinThreads is { } minThreads && Environment.GetEnvironmentVariable("BENCH_MIN_THREADS") is null)
+        {
+            start.Environment["BENCH_MIN_THREADS"] = minThreads.ToString(CultureInfo.InvariantCulture);
+        }
+
+        using var child = Process.Start(start)!;
+        await child.WaitForExitAsync();
+        return child.ExitCode;
+    }
+
+    private static async Task<int> ChildAsync(string section, string variant)
+    {
+        // A raised DOTNET_PROCESSOR_COUNT is meant for the durable engine only: keep the thread pool as on the real machine.
+        if (int.TryParse(Environment.GetEnvironmentVariable("BENCH_REAL_CPUS"), CultureInfo.InvariantCulture, out int real) && real < Environment.ProcessorCount)
+        {
+            ThreadPool.GetMinThreads(out _, out int io);
+            ThreadPool.SetMinThreads(real, Math.Min(io, real));
+        }
+
+        if (int.TryParse(Environment.GetEnvironmentVariable("BENCH_MIN_THREADS"), CultureInfo.InvariantCulture, out int minThreads))
+        {
+            ThreadPool.GetMinThreads(out _, out int io);
+            ThreadPool.SetMinThreads(minThreads, Math.Max(io, minThreads));
+        }
+
+        await using var azurite = await BenchAzurite.StartAsync();
+        try
+        {
+            switch (section)
+            {
+                case "calls":
+                    await CallsBench.RunAsync(azurite);
+                    break;
+                case "overhead" when variant == "default-sequential":
+                    await OverheadBench.RunAsync(azurite, 20, TimeSpan.Zero, "test engine as shipped");
+                    break;
+                case "overhead":
+                    await OverheadBench.RunAsync(azurite, 200, TimeSpan.FromMilliseconds(100), $"test engine with {Environment.ProcessorCount} slots");
+                    break;
+                case "archive":
+                    await ArchiveBench.RunAsync(azurite);
+                    break;
+                case "burst":
+                    await BurstBench.RunAsync(azurite);
+                    break;
+            }
+
+            return 0;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Console.WriteLine($"\n!! {section}/{variant} failed: {ex}");
+            return 1;
+        }
+    }
+}
