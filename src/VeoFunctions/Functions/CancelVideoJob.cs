@@ -21,9 +21,8 @@ public sealed class CancelVideoJob
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(durable);
-        var instance = JobIds.IsWellFormed(jobId) ? await durable.GetInstanceAsync(jobId, cancellationToken).ConfigureAwait(false) : null;
-        if (instance is null || instance.Name != nameof(VideoJobOrchestrator))
+        var instance = await durable.FindJobAsync(jobId, withInputsAndOutputs: false, cancellationToken).ConfigureAwait(false);
+        if (instance is null)
         {
             return Problems.NotFound("No job has that id.");
         }

@@ -17,14 +17,8 @@ public sealed class GetVideoJob
         string jobId,
         CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(durable);
-        if (!JobIds.IsWellFormed(jobId))
-        {
-            return Problems.NotFound("No job has that id.");
-        }
-
-        var instance = await durable.GetInstanceAsync(jobId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
-        return instance is null || instance.Name != nameof(VideoJobOrchestrator)
+        var instance = await durable.FindJobAsync(jobId, withInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
+        return instance is null
             ? Problems.NotFound("No job has that id.")
             : new OkObjectResult(JobStatus.From(instance));
     }
