@@ -70,13 +70,20 @@ public sealed partial class ReceiveFalWebhook(
         var recorded = await ledger.FindAsync(jobId!, cancellationToken).ConfigureAwait(false);
         if (recorded is null)
         {
-            if (!await ledger.WasStartedAsync(jobId!, cancellationToken).ConfigureAwait(false))
+            string? token = await ledger.StartedWithTokenAsync(jobId!, cancellationToken).ConfigureAwait(false);
+            if (token is null)
             {
                 return Problems.NotFound("This job has no fal request on record.");
             }
 
+            if (!TokenMatches(token, request.Query["token"]))
+            {
+                Log.Rejected(logger, jobId, "wrong webhook token for a job awaiting adoption");
+                return Problems.Unauthorized("The webhook URL's token is not this job's.");
+            }
+
             // The submit was sent but its answer is not on record (lost to a crash or a timeout, or simply slower than
-            // fal): this signed delivery, to a URL only this job was given, tells which request is the job's.
+            // fal): this signed delivery, to the URL only this job was given, tells which request is the job's.
             var named = FalRequest.FromRequestId(ReferenceToVideoInput.EndpointId, delivery.RequestId!, fal.Value.QueueBaseUrl);
             recorded = await ledger.AdoptAsync(jobId!, new FalJob(named.RequestId, named.StatusUrl, named.ResponseUrl, named.CancelUrl, null, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
             Log.Adopted(logger, jobId!, recorded.RequestId);
@@ -92,6 +99,10 @@ public sealed partial class ReceiveFalWebhook(
         Log.Raised(logger, jobId!, delivery.RequestId!, delivery.Status ?? "?");
         return new OkResult();
     }
+
+    private static bool TokenMatches(string expected, string? given) =>
+        given is not null && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+            System.Text.Encoding.UTF8.GetBytes(expected), System.Text.Encoding.UTF8.GetBytes(given));
 
     internal static FalWebhookEvent ToEvent(FalWebhookDelivery delivery)
     {

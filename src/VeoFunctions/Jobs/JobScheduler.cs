@@ -35,6 +35,13 @@ public sealed class JobScheduler(ImageStaging staging, JobClaims claims, IOption
     public static string JobIdFor(string idempotencyKey) =>
         "k" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(idempotencyKey)))[..31];
 
+    /// <summary>
+    /// Where fal calls back for this job. The token is the job's own secret: fal's signature does not cover the
+    /// URL, so it is what proves a delivery was meant for this job when the job must adopt an unrecorded request.
+    /// </summary>
+    public static Uri WebhookUrl(Uri publicBaseUrl, string jobId) =>
+        new($"{publicBaseUrl.AbsoluteUri.TrimEnd('/')}/api/fal/webhook?job={jobId}&token={Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}");
+
     /// <summary>A digest of the request, to tell a replay from a different request reusing a key.</summary>
     public static string Fingerprint(ReadOnlySpan<byte> body) => Convert.ToHexStringLower(SHA256.HashData(body));
 
@@ -68,7 +75,7 @@ public sealed class JobScheduler(ImageStaging staging, JobClaims claims, IOption
             jobId,
             draft.Request,
             images,
-            new Uri($"{jobs.PublicBaseUrl.AbsoluteUri.TrimEnd('/')}/api/fal/webhook?job={jobId}"),
+            WebhookUrl(jobs.PublicBaseUrl, jobId),
             new JobTiming(jobs.FirstStatusCheck, jobs.MaxStatusCheckInterval, jobs.Deadline, jobs.FirstRetryInterval, jobs.MaxActivityAttempts),
             time.GetUtcNow(),
             fingerprint);

@@ -29,14 +29,17 @@ public sealed class SubmissionLedger(BlobContainers containers)
         }
     }
 
-    /// <summary>Claims the right to submit. False when an earlier attempt already claimed it.</summary>
-    public async Task<bool> TryBeginAsync(string jobId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims the right to submit, keeping the job's webhook token with the claim. False when an earlier attempt
+    /// already claimed it.
+    /// </summary>
+    public async Task<bool> TryBeginAsync(string jobId, string webhookToken, CancellationToken cancellationToken)
     {
         var container = await containers.WorkAsync().ConfigureAwait(false);
         try
         {
             await container.GetBlobClient(IntentName(jobId)).UploadAsync(
-                BinaryData.FromString(""),
+                BinaryData.FromString(webhookToken),
                 new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } },
                 cancellationToken).ConfigureAwait(false);
             return true;
@@ -54,12 +57,19 @@ public sealed class SubmissionLedger(BlobContainers containers)
         await container.GetBlobClient(IntentName(jobId)).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Whether a submit was started for the job (answered or not).</summary>
-    public async Task<bool> WasStartedAsync(string jobId, CancellationToken cancellationToken)
+    /// <summary>The webhook token of a submit that was started (answered or not), or null if none was.</summary>
+    public async Task<string?> StartedWithTokenAsync(string jobId, CancellationToken cancellationToken)
     {
         var container = await containers.WorkAsync().ConfigureAwait(false);
-        var intent = await container.GetBlobClient(IntentName(jobId)).ExistsAsync(cancellationToken).ConfigureAwait(false);
-        return intent.Value;
+        try
+        {
+            var intent = await container.GetBlobClient(IntentName(jobId)).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            return intent.Value.Content.ToString();
+        }
+        catch (RequestFailedException ex) when (ex.Status == (int)HttpStatusCode.NotFound)
+        {
+            return null;
+        }
     }
 
     /// <summary>

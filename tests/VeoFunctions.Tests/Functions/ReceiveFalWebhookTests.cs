@@ -336,16 +336,31 @@ public sealed class ReceiveFalWebhookTests : IDisposable
     public async Task ADeliveryForASubmitWhoseAnswerWasLost_AdoptsTheRequest_AndRaisesTheEvent()
     {
         _storage.Blobs.Clear();
-        _storage.Put("veo-work", $"{JobId}/submit-intent", BinaryData.FromString(""));
+        _storage.Put("veo-work", $"{JobId}/submit-intent", BinaryData.FromString("0a1b2c3d"));
         byte[] body = OkBody();
 
-        var result = await DeliverSignedAsync(body);
+        var result = await DeliverAsync(body, Signed(body), query: $"?job={JobId}&token=0a1b2c3d");
 
         Assert.Equal(StatusCodes.Status200OK, TestRequests.StatusOf(result));
         var adopted = _storage.Blobs[$"veo-work/{JobId}/submission.json"].ToObjectFromJson<FalJob>(Web)!;
         Assert.Equal(RequestId, adopted.RequestId);
         Assert.Equal($"https://queue.fal.run/fal-ai/veo3.1/requests/{RequestId}/status", adopted.StatusUrl.AbsoluteUri);
         _durable.VerifyRaised(1);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("&token=")]
+    [InlineData("&token=ffffffff")]
+    public async Task ADeliveryForASubmitWhoseAnswerWasLost_WithoutTheJobsToken_AdoptsNothing(string token)
+    {
+        // fal's signature does not cover the URL: a signed delivery replayed to another job's URL must not be adopted.
+        _storage.Blobs.Clear();
+        _storage.Put("veo-work", $"{JobId}/submit-intent", BinaryData.FromString("0a1b2c3d"));
+        byte[] body = OkBody();
+
+        AssertRefused(await DeliverAsync(body, Signed(body), query: $"?job={JobId}{token}"), StatusCodes.Status401Unauthorized);
+        Assert.False(_storage.Blobs.ContainsKey($"veo-work/{JobId}/submission.json"));
     }
 
     [Theory]

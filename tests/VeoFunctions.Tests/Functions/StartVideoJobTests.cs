@@ -79,7 +79,7 @@ public sealed class StartVideoJobTests
         string jobId = JobIdOf(result);
         var input = Assert.IsType<VideoJobInput>(Assert.Single(_durable.Scheduled).Input);
         Assert.Equal(jobId, input.JobId);
-        Assert.Equal(new Uri($"https://app.example/api/fal/webhook?job={jobId}"), input.WebhookUrl);
+        Assert.Matches($"^https://app\\.example/api/fal/webhook\\?job={jobId}&token=[0-9a-f]{{32}}$", input.WebhookUrl.AbsoluteUri);
         Assert.Equal("4k", input.Request.Resolution);
         Assert.Equal(7, input.Request.Seed);
         var image = Assert.Single(input.Images);
@@ -96,7 +96,7 @@ public sealed class StartVideoJobTests
         var result = await PostAsync(TestBodies.Valid());
 
         var input = Assert.IsType<VideoJobInput>(Assert.Single(_durable.Scheduled).Input);
-        Assert.Equal($"https://app.example/api/fal/webhook?job={JobIdOf(result)}", input.WebhookUrl.AbsoluteUri);
+        Assert.StartsWith($"https://app.example/api/fal/webhook?job={JobIdOf(result)}&token=", input.WebhookUrl.AbsoluteUri, StringComparison.Ordinal);
     }
 
     [Fact]

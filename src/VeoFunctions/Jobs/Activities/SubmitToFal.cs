@@ -25,7 +25,7 @@ public sealed partial class SubmitToFal(FalQueueClient fal, SubmissionLedger led
             return new SubmitResult(earlier, null);
         }
 
-        if (!await ledger.TryBeginAsync(input.JobId, CancellationToken.None).ConfigureAwait(false))
+        if (!await ledger.TryBeginAsync(input.JobId, WebhookToken(input.WebhookUrl), CancellationToken.None).ConfigureAwait(false))
         {
             return new SubmitResult(null, "An earlier attempt to submit this job was interrupted before fal's answer was recorded; it was not resubmitted, to avoid billing twice.");
         }
@@ -59,6 +59,8 @@ public sealed partial class SubmitToFal(FalQueueClient fal, SubmissionLedger led
         await ledger.RecordAsync(input.JobId, job, CancellationToken.None).ConfigureAwait(false);
         return new SubmitResult(job, null);
     }
+
+    internal static string WebhookToken(Uri webhookUrl) => System.Web.HttpUtility.ParseQueryString(webhookUrl.Query)["token"] ?? "";
 
     internal static ReferenceToVideoInput ToFalInput(SubmitToFalInput input) => new()
     {
