@@ -9,7 +9,10 @@ namespace VeoFunctions.Bench;
 /// </summary>
 internal static class BenchRunner
 {
-    private static readonly string[] Sections = ["calls", "overhead", "archive", "burst"];
+    private static readonly string[] Sections = ["calls", "overhead", "overhead-azurestorage", "archive", "burst"];
+
+    /// <summary>host.json's extensions.durableTask.storageProvider.maxQueuePollingInterval, passed to the durable sidecar.</summary>
+    public const string ProductionQueuePolling = "00:00:01";
 
     /// <summary>Engine slots for the "unthrottled test engine" runs: more than any number of work items in flight here.</summary>
     public const int ManySlots = 1024;
@@ -17,7 +20,7 @@ internal static class BenchRunner
     /// <summary>Thread-pool minimum for the burst: the app's handlers block briefly under load and 2 (= cores) starves them.</summary>
     public const int BurstMinThreads = 64;
 
-    private sealed record Run(string Section, string Variant, int? Slots, int? MinThreads = null);
+    private sealed record Run(string Section, string Variant, int? Slots, int? MinThreads = null, string? SidecarPolling = null);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -45,6 +48,12 @@ internal static class BenchRunner
             runs.AddRange(section switch
             {
                 "overhead" => [new Run(section, "default-sequential", null), new Run(section, "many-slots-paced", ManySlots)],
+                "overhead-azurestorage" =>
+                [
+                    new Run(section, "paced", null, SidecarPolling: ProductionQueuePolling),
+                    new Run(section, "paced-1s", null, SidecarPolling: ProductionQueuePolling),
+                    new Run(section, "idle-queues", null, SidecarPolling: ProductionQueuePolling),
+                ],
                 "burst" => [new Run(section, "many-slots", ManySlots, BurstMinThreads)],
                 _ => [new Run(section, "default", null)],
             });
@@ -55,7 +64,7 @@ internal static class BenchRunner
         foreach (var run in runs)
         {
             var clock = Stopwatch.StartNew();
-            Console.WriteLine($"\n## {run.Section} ({run.Variant}{(run.Slots is { } s ? $", DOTNET_PROCESSOR_COUNT={s}" : "")}{(run.MinThreads is { } m ? $", thread-pool min threads {m}" : "")})");
+            Console.WriteLine($"\n## {run.Section} ({run.Variant}{(run.Slots is { } s ? $", DOTNET_PROCESSOR_COUNT={s}" : "")}{(run.MinThreads is { } m ? $", thread-pool min threads {m}" : "")}{(run.SidecarPolling is { } p ? $", sidecar queue polling {p}" : "")})");
             int code = await ChildProcessAsync(run);
             failures += code == 0 ? 0 : 1;
             Console.WriteLine($"\n(run {run.Section}/{run.Variant}: {clock.Elapsed.TotalSeconds:0.0} s{(code == 0 ? "" : $", exit code {code}")})");
@@ -88,6 +97,12 @@ internal static class BenchRunner
         if (run.MinThreads is { } minThreads && Environment.GetEnvironmentVariable("BENCH_MIN_THREADS") is null)
         {
             start.Environment["BENCH_MIN_THREADS"] = minThreads.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (run.SidecarPolling is { } polling)
+        {
+            // Inherited by the durable sidecar process the child starts (its setting Sidecar:PollingInterval).
+            start.Environment["Sidecar__PollingInterval"] = polling;
         }
 
         using var child = Process.Start(start)!;
@@ -123,6 +138,17 @@ internal static class BenchRunner
                     break;
                 case "overhead":
                     await OverheadBench.RunAsync(azurite, 200, TimeSpan.FromMilliseconds(100), $"test engine with {Environment.ProcessorCount} slots");
+                    break;
+                case "overhead-azurestorage" when variant == "paced":
+                    await OverheadAzureStorageBench.RunAsync(azurite, 200, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(500), "Azure Storage backend, paced");
+                    break;
+                case "overhead-azurestorage" when variant == "paced-1s":
+                    await OverheadAzureStorageBench.RunAsync(azurite, 100, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(500), "Azure Storage backend, paced at 1 job/s");
+                    break;
+                case "overhead-azurestorage":
+                    // A webhook every 4 s and a 3 s generation: the queues sit empty for ~3 s before each webhook, so
+                    // their polling has backed off to its maximum, as in production between jobs (generation ~60 s).
+                    await OverheadAzureStorageBench.RunAsync(azurite, 30, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(3), "Azure Storage backend, idle queues");
                     break;
                 case "archive":
                     await ArchiveBench.RunAsync(azurite);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Azure.Storage.Blobs;
 using FalEmulator;
 using Microsoft.DurableTask.Client;
 using VeoFunctions.IntegrationTests.Infrastructure;
@@ -47,11 +48,35 @@ internal static class OverheadBench
 
         var finished = await Task.WhenAll(running);
         var elapsed = clock.Elapsed;
-        var deliveries = pipeline.Fal.State.WebhookDeliveries;
+        var (toCommit, toComplete, failed, retried) = await MeasureAsync(finished, pipeline.Fal, pipeline.Videos);
+        PrintTable($"2. Pipeline overhead — {label}: {jobs} jobs, {(gap == TimeSpan.Zero ? "one at a time" : $"one started every {gap.TotalMilliseconds:0} ms")} ({elapsed.TotalSeconds:0.0} s)",
+            toCommit, toComplete);
+        Console.WriteLine($"""
+
+            Engine: in-memory DurableTaskTestHost; its dispatchers admit at most Environment.ProcessorCount = {Environment.ProcessorCount} work items of
+            each kind at a time and, when full, look again only every 500 ms. Jobs not Completed: {failed}; webhooks needing
+            more than one attempt: {retried}. Goal: p50 <= 1 s (webhook -> blob committed).
+            """);
+    }
+
+    public static void PrintTable(string title, IReadOnlyList<TimeSpan> toCommit, IReadOnlyList<TimeSpan> toComplete) =>
+        new Table(title, "from fal's webhook to", "n", "p50", "p95", "max", "min")
+            .Row("video blob committed (manifest archivedAt)", toCommit.Count, Stats.Percentile(toCommit, 50), Stats.Percentile(toCommit, 95), Stats.Percentile(toCommit, 100), Stats.Percentile(toCommit, 0))
+            .Row("orchestration Completed (LastUpdatedAt)", toComplete.Count, Stats.Percentile(toComplete, 50), Stats.Percentile(toComplete, 95), Stats.Percentile(toComplete, 100), Stats.Percentile(toComplete, 0))
+            .Print();
+
+    /// <summary>
+    /// For each finished job: from its successful webhook attempt (emulator's timestamp) to the manifest's archivedAt
+    /// and to the orchestration's LastUpdatedAt. Jobs not Completed are counted, not measured.
+    /// </summary>
+    public static async Task<(List<TimeSpan> ToCommit, List<TimeSpan> ToComplete, int Failed, int Retried)> MeasureAsync(
+        IEnumerable<(string Id, OrchestrationMetadata Done)> finished, FalEmulatorHost fal, BlobContainerClient videos)
+    {
+        var deliveries = fal.State.WebhookDeliveries;
         var toCommit = new List<TimeSpan>();
         var toComplete = new List<TimeSpan>();
         int failed = 0, retried = 0;
-        foreach (var (id, done) in finished)
+        foreach (var (_, done) in finished)
         {
             if (done.RuntimeStatus != OrchestrationRuntimeStatus.Completed)
             {
@@ -65,23 +90,13 @@ internal static class OverheadBench
             var hooks = deliveries.Where(d => d.RequestId == requestId).ToList();
             retried += hooks.Count > 1 ? 1 : 0;
             var hook = hooks.Where(d => d.Succeeded).OrderBy(d => d.At).First();
-            var manifest = JsonDocument.Parse((await pipeline.Videos.GetBlobClient(manifestName).DownloadContentAsync()).Value.Content.ToString()).RootElement;
+            var manifest = JsonDocument.Parse((await videos.GetBlobClient(manifestName).DownloadContentAsync()).Value.Content.ToString()).RootElement;
             var archivedAt = manifest.GetProperty("timings").GetProperty("archivedAt").GetDateTimeOffset();
             toCommit.Add(archivedAt - hook.At);
             toComplete.Add(done.LastUpdatedAt - hook.At);
         }
 
-        new Table($"2. Pipeline overhead — {label}: {jobs} jobs, {(gap == TimeSpan.Zero ? "one at a time" : $"one started every {gap.TotalMilliseconds:0} ms")} ({elapsed.TotalSeconds:0.0} s)",
-                "from fal's webhook to", "n", "p50", "p95", "max", "min")
-            .Row("video blob committed (manifest archivedAt)", toCommit.Count, Stats.Percentile(toCommit, 50), Stats.Percentile(toCommit, 95), Stats.Percentile(toCommit, 100), Stats.Percentile(toCommit, 0))
-            .Row("orchestration Completed (LastUpdatedAt)", toComplete.Count, Stats.Percentile(toComplete, 50), Stats.Percentile(toComplete, 95), Stats.Percentile(toComplete, 100), Stats.Percentile(toComplete, 0))
-            .Print();
-        Console.WriteLine($"""
-
-            Engine: in-memory DurableTaskTestHost; its dispatchers admit at most Environment.ProcessorCount = {Environment.ProcessorCount} work items of
-            each kind at a time and, when full, look again only every 500 ms. Jobs not Completed: {failed}; webhooks needing
-            more than one attempt: {retried}. Goal: p50 <= 1 s (webhook -> blob committed).
-            """);
+        return (toCommit, toComplete, failed, retried);
     }
 
     private static async Task<(string, OrchestrationMetadata)> StartAndWaitAsync(Pipeline pipeline)
