@@ -195,6 +195,18 @@ public sealed class FalQueueClientSubmitTests
     }
 
     [Fact]
+    public async Task Submit_ThrowsUncertain_WhenFalAnswers500WithoutARequestId()
+    {
+        // Only gateway errors without a request id prove the request never reached the queue; a 500 does not.
+        var stub = new StubHandler((_, _) => StubHandler.Json(HttpStatusCode.InternalServerError, """{"detail":"boom","error_type":"internal_error"}"""));
+        var client = TestFal.Queue(TestFal.Options("https://queue.fal.run"), stub);
+
+        await Assert.ThrowsAsync<FalSubmissionUncertainException>(() => TestFal.SubmitAsync(client));
+
+        Assert.Equal(1, stub.Calls);
+    }
+
+    [Fact]
     public async Task Submit_ThrowsUncertain_WhenFalAcceptedAndThenTheConnectionWasAborted()
     {
         await using var fal = await FalEmulatorHost.StartAsync(TestFal.FastEmulator(o => o.Faults.Add(FaultRule.SubmitAcceptedThenAbort())));

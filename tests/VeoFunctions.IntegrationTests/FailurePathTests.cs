@@ -205,6 +205,24 @@ public sealed class FailurePathTests(Azurite azurite)
     }
 
     [Fact]
+    public async Task DeadlineReachedJustAfterFalFinished_ArchivesThePaidVideo_InsteadOfDroppingIt()
+    {
+        // fal finishes at ~1 s, its webhook is lost, the first status check would come after the deadline: the
+        // cancel at the deadline answers ALREADY_COMPLETED, and the finished video is fetched and archived.
+        await using var pipeline = await Pipeline.StartAsync(
+            azurite,
+            With(FaultRule.Generation(FaultKind.WebhookDrop)),
+            new Dictionary<string, string?> { ["Jobs:FirstStatusCheck"] = "00:01:00", ["Jobs:Deadline"] = "00:00:03" });
+
+        string jobId = await pipeline.StartJobAsync(Job());
+
+        var done = await pipeline.WaitForJobAsync(jobId);
+        Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, done.FailureDetails?.ErrorMessage);
+        Assert.Equal(1, pipeline.Fal.State.GetCount(RequestKind.Cancel));
+        Assert.Equal(1, await CountBlobsAsync(pipeline, ".mp4"));
+    }
+
+    [Fact]
     public async Task SameIdempotencyKey_StartsOneJob_AndBillsOnce()
     {
         await using var pipeline = await Pipeline.StartAsync(azurite);

@@ -31,6 +31,23 @@ public sealed class JobControlTests(Azurite azurite)
     }
 
     [Fact]
+    public async Task CancelAfterFalFinished_ButBeforeItsWebhookArrived_StillArchivesThePaidVideo()
+    {
+        var emulator = new EmulatorOptions();
+        emulator.Faults.Add(FaultRule.Generation(FaultKind.WebhookDrop));
+        await using var pipeline = await Pipeline.StartAsync(azurite, emulator);
+        string jobId = await pipeline.StartJobAsync(Job());
+        await WaitUntilAsync(() => pipeline.Fal.State.Submissions is [{ CompletedAt: not null }]);
+
+        using var cancel = await pipeline.Http.PostAsync($"/api/videos/{jobId}/cancel", null);
+
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        var done = await pipeline.WaitForJobAsync(jobId);
+        Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, done.FailureDetails?.ErrorMessage);
+        Assert.Equal("completed", (await pipeline.GetStatusAsync(jobId)).GetProperty("phase").GetString());
+    }
+
+    [Fact]
     public async Task CancelBeforeSubmit_SpendsNothing()
     {
         // A slow image host holds the job in its first phase while the cancel arrives.
@@ -84,6 +101,16 @@ public sealed class JobControlTests(Azurite azurite)
         Assert.Equal(Enumerable.Reverse(ids), listed);
         Assert.All(all.GetProperty("jobs").EnumerateArray(), j => Assert.Equal("completed", j.GetProperty("phase").GetString()));
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
+    [Fact]
+    public async Task List_AnswersAGarbageContinuationToken_WithoutAServerError()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+
+        using var response = await pipeline.Http.GetAsync("/api/videos?continuationToken=%00not-a-token%FF");
+
+        Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.BadRequest, $"got {(int)response.StatusCode}");
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

@@ -119,24 +119,32 @@ public sealed partial class FalQueueClient(HttpClient http, IOptions<FalOptions>
         }, ex => IsRetryableRead(ex, alsoInternalError: false, cancellationToken), cancellationToken);
 
     /// <summary>
-    /// A submit may be retried only where fal cannot have taken the request: no connection was made, fal
-    /// rate-limited it, or a gateway error carries no request id (the request never reached the queue).
+    /// A submit may be retried only where fal cannot have taken the request (no connection was made, fal
+    /// rate-limited it, a gateway error names no request) and fal does not say "don't retry".
     /// </summary>
     internal static bool IsSafeToResubmit(Exception ex, CancellationToken callerToken) => ex switch
     {
         HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError } => true,
-        FalApiException { StatusCode: HttpStatusCode.TooManyRequests } api => api.RetryableHint != false,
-        FalApiException api => api.IsTransient && api.RequestId is null && !callerToken.IsCancellationRequested,
+        FalApiException api => NeverReachedQueue(api) && api.RetryableHint != false && !callerToken.IsCancellationRequested,
         _ => false,
     };
 
-    /// <summary>After the body left, a timeout, a reset or a 5xx that names a request leaves fal's decision unknown.</summary>
+    /// <summary>
+    /// After the body left, a timeout, a reset or a 5xx leaves fal's decision unknown, except the answers that prove
+    /// the request never reached the queue, and a start deadline fal enforced (the request is dropped, not run).
+    /// </summary>
     internal static bool MayHaveBeenAccepted(Exception ex, CancellationToken callerToken) => ex switch
     {
         FalSubmissionUncertainException => false,
-        FalApiException api => (int)api.StatusCode >= 500 && api.RequestId is not null && !api.Error.IsUserRequestTimeout,
+        FalApiException api => (int)api.StatusCode >= 500 && !api.Error.IsUserRequestTimeout && !NeverReachedQueue(api),
         _ => !IsSafeToResubmit(ex, callerToken) && FalRetry.IsTransportFailure(ex, callerToken),
     };
+
+    // Rate limited, or a gateway error that names no request: fal's queue never saw it.
+    private static bool NeverReachedQueue(FalApiException api) =>
+        api.StatusCode == HttpStatusCode.TooManyRequests
+        || (api.StatusCode is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout
+            && api.RequestId is null && !api.Error.IsUserRequestTimeout);
 
     private static bool IsRetryableRead(Exception ex, bool alsoInternalError, CancellationToken callerToken) => ex switch
     {

@@ -47,7 +47,18 @@ public sealed class ListVideoJobs
             ContinuationToken = request.Query["continuationToken"].FirstOrDefault(),
             FetchInputsAndOutputs = true,
         };
-        await foreach (var page in durable.GetAllInstancesAsync(query).AsPages(query.ContinuationToken, top).WithCancellation(cancellationToken).ConfigureAwait(false))
+        Microsoft.DurableTask.Page<OrchestrationMetadata>? page;
+        try
+        {
+            page = await durable.GetAllInstancesAsync(query).AsPages(query.ContinuationToken, top).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (query.ContinuationToken is not null && ex is not OperationCanceledException)
+        {
+            // The token is opaque and the backend's to parse: one it cannot read is the caller's mistake.
+            return Problems.BadRequest("continuationToken is not one this endpoint returned.");
+        }
+
+        if (page is not null)
         {
             var jobs = page.Values
                 .Where(instance => instance.Name == nameof(VideoJobOrchestrator))

@@ -100,8 +100,9 @@ public sealed partial class ReceiveFalWebhook(
         return new OkResult();
     }
 
+    // An empty token never matches: an intent without one (or a forged URL without one) cannot adopt.
     private static bool TokenMatches(string expected, string? given) =>
-        given is not null && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+        expected.Length > 0 && given is not null && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
             System.Text.Encoding.UTF8.GetBytes(expected), System.Text.Encoding.UTF8.GetBytes(given));
 
     internal static FalWebhookEvent ToEvent(FalWebhookDelivery delivery)

@@ -1,3 +1,4 @@
+using Fal.Queue;
 using Microsoft.DurableTask;
 using VeoFunctions.Archive;
 using VeoFunctions.Jobs.Activities;
@@ -53,7 +54,7 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
             else
             {
                 context.SetCustomStatus(new JobProgress(JobPhase.Queued));
-                (fal, outcome) = await WaitForLostRequestAsync(context, job, submit, submitted.AnswerLost!, cancelled, retry);
+                (fal, outcome) = await WaitForLostRequestAsync(context, job, submitted.AnswerLost!, cancelled, retry);
                 requestId = fal?.RequestId;
             }
 
@@ -98,8 +99,8 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
             {
                 stopTimer.Cancel();
                 stopWaiting.Cancel();
-                var answer = await CancelQuietlyAsync(context, fal);
-                return FalOutcome.Failed($"The job was cancelled by its caller; fal {(answer is null ? "could not be reached to cancel it" : $"answered {answer}")}.");
+                var (answer, finished) = await StopAtFalAsync(context, fal, retry);
+                return finished ?? FalOutcome.Failed($"The job was cancelled by its caller; fal {(answer is null ? "could not be reached to cancel it" : $"answered {answer}")}.");
             }
 
             if (first == webhook)
@@ -124,8 +125,8 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
         }
 
         stopWaiting.Cancel();
-        _ = await CancelQuietlyAsync(context, fal);
-        return FalOutcome.Failed($"fal did not finish the video within {job.Timing.Deadline}; the request was cancelled at fal.");
+        var (_, done) = await StopAtFalAsync(context, fal, retry);
+        return done ?? FalOutcome.Failed($"fal did not finish the video within {job.Timing.Deadline}; the request was cancelled at fal.");
     }
 
     /// <summary>
@@ -133,7 +134,7 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
     /// sent to the URL this job alone was given, can say which request is ours: wait for it until the deadline.
     /// </summary>
     private static async Task<(FalJob? Fal, FalOutcome Outcome)> WaitForLostRequestAsync(
-        TaskOrchestrationContext context, VideoJobInput job, SubmitToFalInput submit, string lost, Task<string> cancelled, TaskOptions retry)
+        TaskOrchestrationContext context, VideoJobInput job, string lost, Task<string> cancelled, TaskOptions retry)
     {
         using var stopWaiting = new CancellationTokenSource();
         using var stopTimer = new CancellationTokenSource();
@@ -144,8 +145,8 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
         {
             stopTimer.Cancel();
 
-            // The webhook door recorded the request it named; the submit step now returns it.
-            var adopted = (await context.CallActivityAsync<SubmitResult>(nameof(SubmitToFal), submit, retry)).Accepted;
+            // The webhook door recorded the request it named.
+            var adopted = await context.CallActivityAsync<FalJob?>(nameof(FindFalRequest), job.JobId, retry);
             return (adopted, await OutcomeOfAsync(context, await webhook, adopted, retry));
         }
 
@@ -164,17 +165,29 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
 
     private static T Min<T>(T a, T b) where T : IComparable<T> => a.CompareTo(b) <= 0 ? a : b;
 
-    // Cancelling is best effort: its failure must not hide why the job failed.
-    private static async Task<Fal.Queue.FalCancelOutcome?> CancelQuietlyAsync(TaskOrchestrationContext context, FalJob fal)
+    /// <summary>
+    /// Cancels the request at fal. If fal had already finished it (a webhook still on its way), the paid result is
+    /// fetched instead of thrown away. Best effort: a failed cancel must not hide why the job is stopping.
+    /// </summary>
+    private static async Task<(FalCancelOutcome? Answer, FalOutcome? Finished)> StopAtFalAsync(TaskOrchestrationContext context, FalJob fal, TaskOptions retry)
     {
+        FalCancelOutcome answer;
         try
         {
-            return await context.CallActivityAsync<Fal.Queue.FalCancelOutcome>(nameof(CancelFalRequest), fal);
+            answer = await context.CallActivityAsync<FalCancelOutcome>(nameof(CancelFalRequest), fal);
         }
         catch (TaskFailedException)
         {
-            return null;
+            return (null, null);
         }
+
+        if (answer != FalCancelOutcome.AlreadyCompleted)
+        {
+            return (answer, null);
+        }
+
+        var progress = await context.CallActivityAsync<FalProgress>(nameof(CheckFalStatus), fal, retry);
+        return (answer, progress.Error is { } error ? FalOutcome.Failed(error) : await context.CallActivityAsync<FalOutcome>(nameof(FetchFalResult), fal, retry));
     }
 
     private static TaskOptions RetryOptions(JobTiming timing) => TaskOptions.FromRetryPolicy(

@@ -14,6 +14,7 @@ public static class VideoJobTasks
             .AddActivity<FetchImage>()
             .AddActivity<UploadImageToFal>()
             .AddActivity<SubmitToFal>()
+            .AddActivity<FindFalRequest>()
             .AddActivity<CheckFalStatus>()
             .AddActivity<FetchFalResult>()
             .AddActivity<CancelFalRequest>()

@@ -31,22 +31,24 @@ public sealed class SubmissionLedger(BlobContainers containers)
 
     /// <summary>
     /// Claims the right to submit, keeping the job's webhook token with the claim. False when an earlier attempt
-    /// already claimed it.
+    /// already claimed it. Each attempt marks its claim with its own nonce, so a create that the SDK re-sent after
+    /// a timeout (and that answers 409 to itself) is recognised as ours.
     /// </summary>
     public async Task<bool> TryBeginAsync(string jobId, string webhookToken, CancellationToken cancellationToken)
     {
         var container = await containers.WorkAsync().ConfigureAwait(false);
+        var intent = new SubmitIntent(webhookToken, Guid.NewGuid().ToString("N"));
         try
         {
             await container.GetBlobClient(IntentName(jobId)).UploadAsync(
-                BinaryData.FromString(webhookToken),
+                BinaryData.FromObjectAsJson(intent, JsonOptions),
                 new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } },
                 cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status == (int)HttpStatusCode.Conflict)
         {
-            return false;
+            return (await ReadIntentAsync(jobId, cancellationToken).ConfigureAwait(false))?.Attempt == intent.Attempt;
         }
     }
 
@@ -58,17 +60,25 @@ public sealed class SubmissionLedger(BlobContainers containers)
     }
 
     /// <summary>The webhook token of a submit that was started (answered or not), or null if none was.</summary>
-    public async Task<string?> StartedWithTokenAsync(string jobId, CancellationToken cancellationToken)
+    public async Task<string?> StartedWithTokenAsync(string jobId, CancellationToken cancellationToken) =>
+        (await ReadIntentAsync(jobId, cancellationToken).ConfigureAwait(false))?.WebhookToken;
+
+    private async Task<SubmitIntent?> ReadIntentAsync(string jobId, CancellationToken cancellationToken)
     {
         var container = await containers.WorkAsync().ConfigureAwait(false);
         try
         {
             var intent = await container.GetBlobClient(IntentName(jobId)).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
-            return intent.Value.Content.ToString();
+            return intent.Value.Content.ToObjectFromJson<SubmitIntent>(JsonOptions);
         }
         catch (RequestFailedException ex) when (ex.Status == (int)HttpStatusCode.NotFound)
         {
             return null;
+        }
+        catch (JsonException)
+        {
+            // Unreadable, yet a submit was started: it holds the claim, and no token can match it.
+            return new SubmitIntent("", "");
         }
     }
 
@@ -98,6 +108,8 @@ public sealed class SubmissionLedger(BlobContainers containers)
         var container = await containers.WorkAsync().ConfigureAwait(false);
         await container.GetBlobClient(RecordName(jobId)).UploadAsync(BinaryData.FromObjectAsJson(job, JsonOptions), overwrite: true, cancellationToken).ConfigureAwait(false);
     }
+
+    private sealed record SubmitIntent(string WebhookToken, string Attempt);
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 

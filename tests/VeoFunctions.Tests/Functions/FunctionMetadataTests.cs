@@ -21,7 +21,7 @@ namespace VeoFunctions.Tests.Functions;
 public sealed class FunctionMetadataTests(ITestOutputHelper output)
 {
     private static readonly string[] Activities =
-        ["FetchImage", "UploadImageToFal", "SubmitToFal", "CheckFalStatus", "FetchFalResult", "CancelFalRequest", "ArchiveVideo"];
+        ["FetchImage", "UploadImageToFal", "SubmitToFal", "FindFalRequest", "CheckFalStatus", "FetchFalResult", "CancelFalRequest", "ArchiveVideo"];
 
     private static readonly Dictionary<string, (string Method, string Route, string AuthLevel)> HttpFunctions = new()
     {

@@ -336,7 +336,7 @@ public sealed class ReceiveFalWebhookTests : IDisposable
     public async Task ADeliveryForASubmitWhoseAnswerWasLost_AdoptsTheRequest_AndRaisesTheEvent()
     {
         _storage.Blobs.Clear();
-        _storage.Put("veo-work", $"{JobId}/submit-intent", BinaryData.FromString("0a1b2c3d"));
+        _storage.Put("veo-work", $"{JobId}/submit-intent", BinaryData.FromObjectAsJson(new { webhookToken = "0a1b2c3d", attempt = "a1" }, Web));
         byte[] body = OkBody();
 
         var result = await DeliverAsync(body, Signed(body), query: $"?job={JobId}&token=0a1b2c3d");
@@ -348,6 +348,17 @@ public sealed class ReceiveFalWebhookTests : IDisposable
         _durable.VerifyRaised(1);
     }
 
+    [Fact]
+    public async Task ADeliveryForASubmitWithoutAToken_AdoptsNothing_EvenWithAnEmptyTokenInTheUrl()
+    {
+        _storage.Blobs.Clear();
+        _storage.Put("veo-work", $"{JobId}/submit-intent", BinaryData.FromObjectAsJson(new { webhookToken = "", attempt = "a1" }, Web));
+        byte[] body = OkBody();
+
+        AssertRefused(await DeliverAsync(body, Signed(body), query: $"?job={JobId}&token="), StatusCodes.Status401Unauthorized);
+        Assert.False(_storage.Blobs.ContainsKey($"veo-work/{JobId}/submission.json"));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("&token=")]
@@ -356,7 +367,7 @@ public sealed class ReceiveFalWebhookTests : IDisposable
     {
         // fal's signature does not cover the URL: a signed delivery replayed to another job's URL must not be adopted.
         _storage.Blobs.Clear();
-        _storage.Put("veo-work", $"{JobId}/submit-intent", BinaryData.FromString("0a1b2c3d"));
+        _storage.Put("veo-work", $"{JobId}/submit-intent", BinaryData.FromObjectAsJson(new { webhookToken = "0a1b2c3d", attempt = "a1" }, Web));
         byte[] body = OkBody();
 
         AssertRefused(await DeliverAsync(body, Signed(body), query: $"?job={JobId}{token}"), StatusCodes.Status401Unauthorized);

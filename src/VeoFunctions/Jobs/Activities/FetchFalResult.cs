@@ -21,8 +21,9 @@ public sealed class FetchFalResult(FalQueueClient fal, TimeProvider time) : Task
                 ? new FalOutcome(video.Url, video.ContentType, video.FileSize, null, time.GetUtcNow())
                 : FalOutcome.Failed("fal completed the request but its result names no video.");
         }
-        catch (FalApiException ex) when (!ex.IsTransient)
+        catch (FalApiException ex) when (ex.IsValidationError || ex.RetryableHint == false)
         {
+            // The model's verdict. Anything else (a 500, a 404 from a replica behind) is retried: fal said it is done.
             return FalOutcome.Failed($"fal reported the generation failed: {ex.Message}");
         }
     }
