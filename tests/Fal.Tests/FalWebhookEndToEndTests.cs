@@ -4,6 +4,7 @@ using Fal.Webhooks;
 using FalEmulator;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using VeoFunctions.Testing;
 
 namespace Fal.Tests;
 
@@ -83,7 +84,7 @@ public sealed class FalWebhookEndToEndTests
 
     private static async Task<ReceivedWebhook> ReceiveAsync(WebhookSink sink, string requestId)
     {
-        await TestFal.WaitUntilAsync(() => sink.For(requestId).Count > 0);
+        await Poll.UntilAsync(() => sink.For(requestId).Count > 0);
         return sink.For(requestId)[0];
     }
 }

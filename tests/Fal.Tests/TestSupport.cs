@@ -101,21 +101,6 @@ internal static class TestFal
 
         throw new TimeoutException("Request did not complete: " + request.RequestId);
     }
-
-    public static async Task WaitUntilAsync(Func<bool> condition, int timeoutMs = 8000)
-    {
-        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("Condition not met in time.");
-            }
-
-            await Task.Delay(15);
-        }
-    }
-
     /// <summary>A loopback port nothing listens on (bound, then released).</summary>
     public static int ClosedPort()
     {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using VeoFunctions.Testing;
 
 namespace FalEmulator.Tests;
 
@@ -48,7 +49,7 @@ public class FaultTests
         var done = await emulator.State.WaitForCompletionAsync(id, TimeSpan.FromSeconds(5));
         Assert.True(done.Billed);
         Assert.Equal("SubmitAcceptedThenHttpError", done.SubmitFault);
-        await Fal.WaitUntilAsync(() => !sink.Received.IsEmpty);
+        await Poll.UntilAsync(() => !sink.Received.IsEmpty);
         Assert.Equal("OK", (string?)sink.Received.Single().Json["status"]);
     }
 
@@ -126,7 +127,7 @@ public class FaultTests
         Assert.Equal(HttpStatusCode.UnprocessableEntity, result.StatusCode);
         Assert.Equal("content_policy_violation", (string?)(await Fal.JsonAsync(result))["detail"]![0]!["type"]);
 
-        await Fal.WaitUntilAsync(() => sink.Received.Count == 2);
+        await Poll.UntilAsync(() => sink.Received.Count == 2);
         var hooks = sink.Received.ToDictionary(h => (string)h.Json["request_id"]!, h => h.Json);
         Assert.Equal("OK", (string?)hooks[(string)ok["request_id"]!]["status"]);
         var error = hooks[(string)bad["request_id"]!];
@@ -183,7 +184,7 @@ public class FaultTests
         var dup = (string)(await Fal.SubmitOkAsync(client, Fal.Input("dup"), sink.Url))["request_id"]!;
         var wrong = (string)(await Fal.SubmitOkAsync(client, Fal.Input("wrong"), sink.Url))["request_id"]!;
 
-        await Fal.WaitUntilAsync(() => sink.Received.Count >= 4);
+        await Poll.UntilAsync(() => sink.Received.Count >= 4);
         await emulator.State.WaitForCompletionAsync(drop, TimeSpan.FromSeconds(5));
         await Task.Delay(300);
         var jwks = (await client.GetFromJsonAsync<JsonObject>(emulator.JwksUrl))!;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using VeoFunctions.Testing;
 
 namespace FalEmulator.Tests;
 
@@ -135,7 +136,7 @@ public class QueueProtocolTests
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("NOT_FOUND", (string?)(await Fal.JsonAsync(missing))["status"]);
 
-        await Fal.WaitUntilAsync(() => !sink.Received.IsEmpty);
+        await Poll.UntilAsync(() => !sink.Received.IsEmpty);
         Assert.Equal("ERROR", (string?)sink.Received.Single().Json["status"]);
         Assert.False(emulator.State.Submissions.Single().Billed);
     }
@@ -208,7 +209,7 @@ public class QueueProtocolTests
         await using var emulator = await FalEmulatorHost.StartAsync(options);
         using var client = Fal.Client(emulator);
         var first = await Fal.SubmitOkAsync(client, Fal.Input("first"));
-        await Fal.WaitUntilAsync(() => emulator.State.GetSubmission((string)first["request_id"]!)!.Status == "IN_PROGRESS");
+        await Poll.UntilAsync(() => emulator.State.GetSubmission((string)first["request_id"]!)!.Status == "IN_PROGRESS");
         using var lowResponse = await Fal.SubmitAsync(client, Fal.Input("low"), configure: m => m.Headers.Add("x-fal-queue-priority", "low"));
         var low = await Fal.JsonAsync(lowResponse);
         var normal = await Fal.SubmitOkAsync(client, Fal.Input("normal"));

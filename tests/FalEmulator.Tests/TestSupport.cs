@@ -87,21 +87,6 @@ internal static class Fal
 
         throw new TimeoutException("not completed: " + statusUrl);
     }
-
-    public static async Task WaitUntilAsync(Func<bool> condition, int timeoutMs = 8000)
-    {
-        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("condition not met");
-            }
-
-            await Task.Delay(20);
-        }
-    }
-
     /// <summary>Verifies the webhook signature exactly as documented, against every key of the JWKS.</summary>
     public static bool VerifySignature(JsonObject jwks, ReceivedWebhook hook)
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using VeoFunctions.Testing;
 
 namespace FalEmulator.Tests;
 
@@ -14,7 +15,7 @@ public class WebhookTests
         using var client = Fal.Client(emulator);
         var id = (string)(await Fal.SubmitOkAsync(client, Fal.Input(), sink.Url))["request_id"]!;
 
-        await Fal.WaitUntilAsync(() => !sink.Received.IsEmpty);
+        await Poll.UntilAsync(() => !sink.Received.IsEmpty);
         var hook = sink.Received.Single();
         Assert.StartsWith("application/json", hook.Header("Content-Type"), StringComparison.Ordinal);
         Assert.Equal(id, hook.Header("X-Fal-Webhook-Request-Id"));
@@ -51,7 +52,7 @@ public class WebhookTests
         using var client = Fal.Client(emulator);
         await Fal.SubmitOkAsync(client, Fal.Input(), sink.Url);
 
-        await Fal.WaitUntilAsync(() => sink.Received.Count >= 3);
+        await Poll.UntilAsync(() => sink.Received.Count >= 3);
         await Task.Delay(300);
         Assert.Equal(3, sink.Received.Count);
         var jwks = (await client.GetFromJsonAsync<JsonObject>(emulator.JwksUrl))!;
@@ -70,7 +71,7 @@ public class WebhookTests
         await using var emulator = await FalEmulatorHost.StartAsync(options);
         using var client = Fal.Client(emulator);
         await Fal.SubmitOkAsync(client, Fal.Input(), "http://127.0.0.1:1/unreachable");
-        await Fal.WaitUntilAsync(() => emulator.State.WebhookDeliveries.Count == 3);
+        await Poll.UntilAsync(() => emulator.State.WebhookDeliveries.Count == 3);
         Assert.All(emulator.State.WebhookDeliveries, d => Assert.NotNull(d.Error));
     }
 
@@ -86,7 +87,7 @@ public class WebhookTests
         Assert.Equal(2, both["keys"]!.AsArray().Count);
 
         await Fal.SubmitOkAsync(client, Fal.Input(), sink.Url);
-        await Fal.WaitUntilAsync(() => !sink.Received.IsEmpty);
+        await Poll.UntilAsync(() => !sink.Received.IsEmpty);
         var hook = sink.Received.Single();
         Assert.False(Fal.VerifySignature(oldJwks, hook));
         Assert.True(Fal.VerifySignature(both, hook));

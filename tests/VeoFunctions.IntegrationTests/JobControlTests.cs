@@ -3,6 +3,7 @@ using System.Text.Json;
 using FalEmulator;
 using Microsoft.DurableTask.Client;
 using VeoFunctions.IntegrationTests.Infrastructure;
+using VeoFunctions.Testing;
 
 namespace VeoFunctions.IntegrationTests;
 
@@ -19,7 +20,7 @@ public sealed class JobControlTests(Azurite azurite)
         emulator.Faults.Add(FaultRule.Generation(FaultKind.Stuck));
         await using var pipeline = await Pipeline.StartAsync(azurite, emulator);
         string jobId = await pipeline.StartJobAsync(Job());
-        await WaitUntilAsync(() => pipeline.Fal.State.Submissions.Count == 1);
+        await Poll.UntilAsync(() => pipeline.Fal.State.Submissions.Count == 1);
 
         using var cancel = await pipeline.Http.PostAsync($"/api/videos/{jobId}/cancel", null);
 
@@ -37,7 +38,7 @@ public sealed class JobControlTests(Azurite azurite)
         emulator.Faults.Add(FaultRule.Generation(FaultKind.WebhookDrop));
         await using var pipeline = await Pipeline.StartAsync(azurite, emulator);
         string jobId = await pipeline.StartJobAsync(Job());
-        await WaitUntilAsync(() => pipeline.Fal.State.Submissions is [{ CompletedAt: not null }]);
+        await Poll.UntilAsync(() => pipeline.Fal.State.Submissions is [{ CompletedAt: not null }]);
 
         using var cancel = await pipeline.Http.PostAsync($"/api/videos/{jobId}/cancel", null);
 
@@ -111,15 +112,5 @@ public sealed class JobControlTests(Azurite azurite)
         using var response = await pipeline.Http.GetAsync("/api/videos?continuationToken=%00not-a-token%FF");
 
         Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.BadRequest, $"got {(int)response.StatusCode}");
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (int i = 0; i < 200 && !condition(); i++)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.True(condition(), "The condition did not become true in time.");
     }
 }
