@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using VeoFunctions.Archive;
 using VeoFunctions.Images;
 using VeoFunctions.Jobs;
+using VeoFunctions.Money;
 using VeoFunctions.Storage;
 
 namespace VeoFunctions;

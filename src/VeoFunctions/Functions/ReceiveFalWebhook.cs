@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VeoFunctions.Http;
 using VeoFunctions.Jobs;
+using VeoFunctions.Money;
 using VeoFunctions.Storage;
 
 namespace VeoFunctions.Functions;

@@ -3,24 +3,10 @@ using System.Text;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
+using VeoFunctions.Money;
 using VeoFunctions.Storage;
 
 namespace VeoFunctions.Jobs;
-
-/// <summary>How scheduling went.</summary>
-public enum ScheduleOutcome
-{
-    Started,
-
-    /// <summary>The same job (same id, same request) already exists: nothing new was started.</summary>
-    AlreadyExists,
-
-    /// <summary>The id is taken by a different request: nothing was started.</summary>
-    Conflict,
-
-    /// <summary>A concurrent request with the same id is starting it right now; ask again shortly.</summary>
-    Starting,
-}
 
 /// <summary>
 /// Starts a validated job under an id the caller chooses (a fresh one, an Idempotency-Key, later a blob's

@@ -229,25 +229,3 @@ public sealed class VideoRequestParser(IOptions<JobOptions> jobOptions, IOptions
         return null;
     }
 }
-
-/// <summary>Errors by field, as RFC 7807's validation extension carries them.</summary>
-public sealed class Errors : Dictionary<string, List<string>>
-{
-    public void Add(string field, string message)
-    {
-        if (!TryGetValue(field, out var list))
-        {
-            this[field] = list = [];
-        }
-
-        list.Add(message);
-    }
-}
-
-/// <summary>The parser's verdict.</summary>
-public sealed record ParseResult(VideoJobDraft? Draft, Errors? Errors)
-{
-    public static ParseResult Valid(VideoJobDraft draft) => new(draft, null);
-
-    public static ParseResult Invalid(Errors errors) => new(null, errors);
-}

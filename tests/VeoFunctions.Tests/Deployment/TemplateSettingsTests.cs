@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Fal;
 using VeoFunctions.Images;
 using VeoFunctions.Jobs;
+using VeoFunctions.Money;
 using VeoFunctions.Storage;
 
 namespace VeoFunctions.Tests.Deployment;

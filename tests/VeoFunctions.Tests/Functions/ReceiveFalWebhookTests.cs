@@ -12,6 +12,7 @@ using Microsoft.Extensions.Time.Testing;
 using NSec.Cryptography;
 using VeoFunctions.Functions;
 using VeoFunctions.Jobs;
+using VeoFunctions.Money;
 using VeoFunctions.Storage;
 using VeoFunctions.Tests.Support;
 

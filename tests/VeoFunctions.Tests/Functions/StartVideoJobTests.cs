@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using VeoFunctions.Functions;
 using VeoFunctions.Jobs;
+using VeoFunctions.Money;
 using VeoFunctions.Storage;
 using VeoFunctions.Tests.Support;
 

@@ -1,4 +1,5 @@
 using Microsoft.DurableTask;
+using VeoFunctions.Money;
 using VeoFunctions.Storage;
 
 namespace VeoFunctions.Jobs.Activities;

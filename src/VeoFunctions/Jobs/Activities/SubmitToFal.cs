@@ -3,6 +3,7 @@ using Fal.Queue;
 using Fal.Veo31;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
+using VeoFunctions.Money;
 using VeoFunctions.Storage;
 
 namespace VeoFunctions.Jobs.Activities;

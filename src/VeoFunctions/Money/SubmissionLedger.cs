@@ -3,8 +3,9 @@ using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs.Models;
 using VeoFunctions.Jobs;
+using VeoFunctions.Storage;
 
-namespace VeoFunctions.Storage;
+namespace VeoFunctions.Money;
 
 /// <summary>
 /// Makes the paid step, the submit to fal, happen at most once per job even if its activity runs again

@@ -1,8 +1,9 @@
 using System.Net;
 using Azure;
 using Azure.Storage.Blobs.Models;
+using VeoFunctions.Storage;
 
-namespace VeoFunctions.Storage;
+namespace VeoFunctions.Money;
 
 /// <summary>Who claimed a job id first, and for which request.</summary>
 public sealed record JobClaim(bool Won, string Fingerprint, DateTimeOffset ClaimedAt);

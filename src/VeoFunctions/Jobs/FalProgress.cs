@@ -1,0 +1,4 @@
+namespace VeoFunctions.Jobs;
+
+/// <summary>fal's status as the orchestrator needs it; a completed request may carry fal's error (one sentence).</summary>
+public sealed record FalProgress(bool Completed, bool Started, int? QueuePosition, string? Error = null);
