@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Time.Testing;
 using VeoFunctions.Testing;
 
 namespace FalEmulator.Tests;
@@ -154,10 +155,11 @@ public class FaultTests
     }
 
     [Fact]
-    public async Task Stuck_request_stays_in_progress_until_cancelled()
+    public async Task Stuck_request_stays_in_progress_until_cancelled_with_stop()
     {
         var options = Fal.FastOptions();
         options.QueueTime = TimeSpan.Zero;
+        options.CancelInProgress = CancelInProgressMode.Stop;
         await using var emulator = await FalEmulatorHost.StartAsync(options);
         emulator.State.AddFault(FaultRule.Generation(FaultKind.Stuck));
         using var client = Fal.Client(emulator);
@@ -223,6 +225,111 @@ public class FaultTests
         Assert.Empty(emulator.State.Submissions);
         Assert.Equal(0, emulator.State.GetCount(RequestKind.Submit));
         Assert.Equal(0, emulator.State.Options.VideoPaddingBytes);
+    }
+
+    [Theory]
+    [InlineData(RequestKind.Submit)]
+    [InlineData(RequestKind.Status)]
+    [InlineData(RequestKind.Result)]
+    [InlineData(RequestKind.Cancel)]
+    [InlineData(RequestKind.FileGet)]
+    [InlineData(RequestKind.UploadInitiate)]
+    [InlineData(RequestKind.PlatformRequests)]
+    [InlineData(RequestKind.Pricing)]
+    [InlineData(RequestKind.BillingEvents)]
+    [InlineData(RequestKind.DeletePayloads)]
+    public async Task Outage_fails_every_call_of_its_target_for_its_duration_then_ends(RequestKind target)
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 8, 20, 9, 0, 0, TimeSpan.Zero));
+        await using var emulator = await FalEmulatorHost.StartAsync(Fal.FakeClockOptions(time));
+        using var client = Fal.Client(emulator);
+        var done = await Fal.CompletedAsync(emulator, client, Fal.Input());
+        var video = (string)JsonNode.Parse(done.OutputJson!)!["video"]!["url"]!;
+        var requestBase = $"fal-ai/veo3.1/requests/{done.RequestId}";
+        Func<Task<HttpResponseMessage>> call = target switch
+        {
+            RequestKind.Submit => () => Fal.SubmitAsync(client, Fal.Input()),
+            RequestKind.Status => () => client.GetAsync(requestBase + "/status"),
+            RequestKind.Result => () => client.GetAsync(requestBase),
+            RequestKind.Cancel => () => client.PutAsync(requestBase + "/cancel", null),
+            RequestKind.FileGet => () => client.GetAsync(video),
+            RequestKind.UploadInitiate => () => client.PostAsync("storage/upload/initiate?storage_type=fal-cdn-v3", new StringContent("{}")),
+            RequestKind.PlatformRequests => () => client.GetAsync("v1/models/requests/by-endpoint?endpoint_id=" + Fal.Endpoint),
+            RequestKind.Pricing => () => client.GetAsync("v1/models/pricing?endpoint_id=" + Fal.Endpoint),
+            RequestKind.BillingEvents => () => client.GetAsync("v1/models/billing-events?request_id=" + done.RequestId),
+            _ => () => client.DeleteAsync($"v1/models/requests/{done.RequestId}/payloads"),
+        };
+        emulator.State.AddFault(FaultRule.Outage(target, 503, TimeSpan.FromMinutes(5)));
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var failed = await call();
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+            time.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        time.Advance(TimeSpan.FromMinutes(2));
+        using var after = await call();
+        Assert.NotEqual(HttpStatusCode.ServiceUnavailable, after.StatusCode);
+        Assert.True((int)after.StatusCode < 500);
+        Assert.Empty(emulator.State.Faults);
+    }
+
+    [Fact]
+    public async Task Outage_added_over_the_control_api_shows_its_end_and_ignores_count()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 8, 20, 9, 0, 0, TimeSpan.Zero));
+        await using var emulator = await FalEmulatorHost.StartAsync(Fal.FakeClockOptions(time));
+        using var control = new HttpClient { BaseAddress = new Uri(emulator.ControlUrl + "/") };
+        using var client = Fal.Client(emulator);
+        using var added = await control.PostAsync("faults", new StringContent(
+            """{"kind":"http_error","target":"status","status_code":502,"count":1,"for":"00:02:00"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, added.StatusCode);
+        var rule = (await control.GetFromJsonAsync<JsonArray>("faults"))!.Single()!;
+        Assert.Equal("2026-08-20T09:02:00+00:00", (string?)rule["active_until"]);
+
+        using var first = await client.GetAsync("fal-ai/veo3.1/requests/x/status");
+        using var second = await client.GetAsync("fal-ai/veo3.1/requests/x/status");
+        Assert.Equal(HttpStatusCode.BadGateway, first.StatusCode);
+        Assert.Equal(HttpStatusCode.BadGateway, second.StatusCode);
+        time.Advance(TimeSpan.FromMinutes(2));
+        using var over = await client.GetAsync("fal-ai/veo3.1/requests/x/status");
+        Assert.Equal(HttpStatusCode.NotFound, over.StatusCode);
+    }
+
+    [Fact]
+    public async Task Stalled_file_get_promises_the_whole_length_sends_the_first_bytes_then_holds_the_connection()
+    {
+        var options = Fal.FastOptions();
+        options.VideoPaddingBytes = 1_000_000;
+        await using var emulator = await FalEmulatorHost.StartAsync(options);
+        using var client = Fal.Client(emulator);
+        var done = await Fal.CompletedAsync(emulator, client, Fal.Input());
+        var video = JsonNode.Parse(done.OutputJson!)!["video"]!;
+        emulator.State.AddFault(FaultRule.StalledFile(bytes: 100_000));
+
+        using var response = await client.GetAsync((string)video["url"]!, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal((long)video["file_size"]!, response.Content.Headers.ContentLength);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[200_000];
+        var received = 0;
+        while (received < 100_000)
+        {
+            var read = await body.ReadAsync(buffer.AsMemory(received));
+            Assert.NotEqual(0, read);
+            received += read;
+        }
+
+        Assert.Equal(100_000, received);
+        using var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(700)); // bounds the proof that nothing more comes
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await body.ReadAtLeastAsync(buffer.AsMemory(received), 1, cancellationToken: wait.Token));
+
+        // Used up: the next GET is whole.
+        var bytes = await client.GetByteArrayAsync((string)video["url"]!);
+        Assert.Equal((long)video["file_size"]!, bytes.LongLength);
+        Assert.Equal(2, emulator.State.GetCount(RequestKind.FileGet));
+        Assert.Empty(emulator.State.Faults);
     }
 
     private static string JsonNamingPolicyName(string pascal) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(pascal);

@@ -2,7 +2,9 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FalEmulator.Tests;
 
@@ -88,5 +90,70 @@ public class StorageAndVideoTests
         Assert.Contains(boxes, b => b.Type == "mdat");
         Assert.Equal(("free", padding), boxes[^1]);
         Assert.Equal(boxes.Take(boxes.Count - 1).Sum(b => b.Size) + padding, bytes.LongLength);
+    }
+
+    [Theory]
+    [InlineData("X-Fal-Object-Lifecycle")]
+    [InlineData("x-fal-object-lifecycle-preference")]
+    public async Task Upload_lifecycle_header_is_recorded_and_the_file_answers_404_once_it_expires(string header)
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 8, 20, 9, 0, 0, TimeSpan.Zero));
+        await using var emulator = await FalEmulatorHost.StartAsync(Fal.FakeClockOptions(time));
+        using var client = Fal.Client(emulator);
+        const string lifecycle = """{"expiration_duration_seconds":3600,"initial_acl":{"default":"allow","rules":[]}}""";
+        var fileUrl = await Fal.UploadAsync(client, [1, 2, 3], configure: m => m.Headers.Add(header, lifecycle));
+        var fileId = new Uri(fileUrl).Segments[2].TrimEnd('/');
+
+        using var control = new HttpClient { BaseAddress = new Uri(emulator.ControlUrl + "/") };
+        var info = (await control.GetFromJsonAsync<JsonObject>("files/" + fileId))!;
+        Assert.Equal(lifecycle, (string?)info["lifecycle"]);
+        Assert.Equal("2026-08-20T10:00:00+00:00", (string?)info["expires_at"]);
+        Assert.Single((await control.GetFromJsonAsync<JsonArray>("files"))!);
+
+        using var anonymous = new HttpClient();
+        time.Advance(TimeSpan.FromSeconds(3599));
+        using var alive = await anonymous.GetAsync(fileUrl);
+        Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+        time.Advance(TimeSpan.FromSeconds(1));
+        using var expired = await anonymous.GetAsync(fileUrl);
+        Assert.Equal(HttpStatusCode.NotFound, expired.StatusCode);
+        Assert.True(emulator.State.GetFile(fileId)!.Expired);
+    }
+
+    [Fact]
+    public async Task Upload_without_a_lifecycle_never_expires_and_a_malformed_one_is_refused()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 8, 20, 9, 0, 0, TimeSpan.Zero));
+        await using var emulator = await FalEmulatorHost.StartAsync(Fal.FakeClockOptions(time));
+        using var client = Fal.Client(emulator);
+        var fileUrl = await Fal.UploadAsync(client, [1, 2, 3]);
+        Assert.Null(emulator.State.StoredFiles.Single().ExpiresAt);
+        time.Advance(TimeSpan.FromDays(400));
+        using var anonymous = new HttpClient();
+        using var still = await anonymous.GetAsync(fileUrl);
+        Assert.Equal(HttpStatusCode.OK, still.StatusCode);
+
+        using var bad = new HttpRequestMessage(HttpMethod.Post, "storage/upload/initiate?storage_type=fal-cdn-v3") { Content = new StringContent("{}") };
+        bad.Headers.Add("X-Fal-Object-Lifecycle", """{"expiration_duration_seconds":"soon"}""");
+        using var refused = await client.SendAsync(bad);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task Submit_lifecycle_preference_makes_the_output_video_expire()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 8, 20, 9, 0, 0, TimeSpan.Zero));
+        await using var emulator = await FalEmulatorHost.StartAsync(Fal.FakeClockOptions(time));
+        using var client = Fal.Client(emulator);
+        using var submit = await Fal.SubmitAsync(client, Fal.Input(), configure: m => m.Headers.Add("x-fal-object-lifecycle-preference", """{"expiration_duration_seconds":60}"""));
+        var id = (string)(await Fal.JsonAsync(submit))["request_id"]!;
+        var done = await emulator.State.WaitForCompletionAsync(id, TimeSpan.FromSeconds(10));
+        var url = (string)JsonNode.Parse(done.OutputJson!)!["video"]!["url"]!;
+
+        using var fresh = await client.GetAsync(url);
+        Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
+        time.Advance(TimeSpan.FromSeconds(60));
+        using var gone = await client.GetAsync(url);
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
     }
 }

@@ -14,6 +14,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using NSec.Cryptography;
+using VeoFunctions.Testing;
 
 namespace FalEmulator.Tests;
 
@@ -28,6 +29,73 @@ internal static class Fal
         WebhookRetryBaseDelay = TimeSpan.FromMilliseconds(50),
         WebhookRetryMaxDelay = TimeSpan.FromMilliseconds(200),
     };
+
+    /// <summary>Options on a fake clock with no queue or generation time: requests finish at once and time moves only when the test says.</summary>
+    public static EmulatorOptions FakeClockOptions(Microsoft.Extensions.Time.Testing.FakeTimeProvider time)
+    {
+        var options = FastOptions();
+        options.TimeProvider = time;
+        options.QueueTime = TimeSpan.Zero;
+        options.GenerationTime = TimeSpan.Zero;
+        return options;
+    }
+
+    /// <summary>POSTs JSON to the control API (<c>config</c>, <c>faults</c>, …).</summary>
+    public static async Task<HttpResponseMessage> ControlAsync(FalEmulatorHost emulator, string path, string json)
+    {
+        using var control = new HttpClient { BaseAddress = new Uri(emulator.ControlUrl + "/") };
+        return await control.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+    }
+
+    /// <summary>Submits and waits until the request is IN_PROGRESS; returns the submit answer.</summary>
+    public static async Task<JsonObject> RunningAsync(FalEmulatorHost emulator, HttpClient client, JsonObject input, string? webhook = null)
+    {
+        var submitted = await SubmitOkAsync(client, input, webhook);
+        var id = (string)submitted["request_id"]!;
+        await Poll.UntilAsync(() => emulator.State.GetSubmission(id)!.Status == "IN_PROGRESS");
+        return submitted;
+    }
+
+    /// <summary>PUTs the cancel_url and asserts fal's 202 CANCELLATION_REQUESTED.</summary>
+    public static async Task CancelRequestedAsync(HttpClient client, JsonObject submitted)
+    {
+        using var cancel = await client.PutAsync((string)submitted["cancel_url"]!, null);
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        Assert.Equal("CANCELLATION_REQUESTED", (string?)(await JsonAsync(cancel))["status"]);
+    }
+
+    /// <summary>Submits and waits (in-process) until the request is COMPLETED.</summary>
+    public static async Task<SubmissionInfo> CompletedAsync(FalEmulatorHost emulator, HttpClient client, JsonObject input, string? webhook = null)
+    {
+        var id = (string)(await SubmitOkAsync(client, input, webhook))["request_id"]!;
+        return await emulator.State.WaitForCompletionAsync(id, TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>Uploads bytes through initiate + PUT; returns the file_url.</summary>
+    public static async Task<string> UploadAsync(HttpClient client, byte[] bytes, string fileName = "ref.png", Action<HttpRequestMessage>? configure = null)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, "storage/upload/initiate?storage_type=fal-cdn-v3")
+        {
+            Content = new StringContent($$"""{"content_type":"image/png","file_name":"{{fileName}}"}""", Encoding.UTF8, "application/json"),
+        };
+        configure?.Invoke(message);
+        using var initiate = await client.SendAsync(message);
+        Assert.Equal(HttpStatusCode.OK, initiate.StatusCode);
+        var body = await JsonAsync(initiate);
+        using var anonymous = new HttpClient();
+        using var put = await anonymous.PutAsync((string)body["upload_url"]!, new ByteArrayContent(bytes));
+        Assert.True(put.IsSuccessStatusCode);
+        return (string)body["file_url"]!;
+    }
+
+    /// <summary>The Platform error body's type, asserting the shape (<c>{"error":{"type","message"}}</c>, no queue-style detail).</summary>
+    public static async Task<string?> PlatformErrorTypeAsync(HttpResponseMessage response)
+    {
+        var body = await JsonAsync(response);
+        Assert.Null(body["detail"]);
+        Assert.NotNull((string?)body["error"]!["message"]);
+        return (string?)body["error"]!["type"];
+    }
 
     public static HttpClient Client(FalEmulatorHost emulator, string? key = "test-id:test-secret")
     {

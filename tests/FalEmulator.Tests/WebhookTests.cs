@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Time.Testing;
 using VeoFunctions.Testing;
 
 namespace FalEmulator.Tests;
@@ -41,6 +43,8 @@ public class WebhookTests
         var delivery = Assert.Single(emulator.State.WebhookDeliveries);
         Assert.True(delivery.Succeeded);
         Assert.Equal(200, delivery.StatusCode);
+        Assert.Equal(id, delivery.HeaderRequestId);
+        Assert.Equal(id, emulator.State.GetSubmission(id)!.GatewayRequestId);
     }
 
     [Fact]
@@ -97,5 +101,70 @@ public class WebhookTests
         Assert.NotEqual(kid, (string?)rotated["kid"]);
         var only = (await client.GetFromJsonAsync<JsonObject>(emulator.JwksUrl))!;
         Assert.Equal((string?)rotated["kid"], (string?)only["keys"]!.AsArray().Single()!["kid"]);
+    }
+
+    [Fact]
+    public async Task Delayed_webhook_set_over_the_control_api_makes_its_first_attempt_the_delay_after_completion()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 8, 20, 9, 0, 0, TimeSpan.Zero));
+        await using var emulator = await FalEmulatorHost.StartAsync(Fal.FakeClockOptions(time));
+        await using var sink = await WebhookSink.StartAsync();
+        using var added = await Fal.ControlAsync(emulator, "faults", """{"kind":"webhook_delay","delay":"00:05:00","count":1}""");
+        Assert.Equal(HttpStatusCode.OK, added.StatusCode);
+        using var client = Fal.Client(emulator);
+
+        var done = await Fal.CompletedAsync(emulator, client, Fal.Input(), sink.Url);
+        Assert.Empty(emulator.State.WebhookDeliveries);
+
+        // The clock moves only here, a minute per step: an undelayed webhook would carry an earlier time.
+        await Poll.UntilAsync(() =>
+        {
+            time.Advance(TimeSpan.FromMinutes(1));
+            return !sink.Received.IsEmpty;
+        });
+        var first = emulator.State.WebhookDeliveries[0];
+        Assert.True(first.At - done.CompletedAt!.Value >= TimeSpan.FromMinutes(5), $"first attempt {first.At - done.CompletedAt} after completion");
+        Assert.Equal("OK", (string?)sink.Received.Single().Json["status"]);
+    }
+
+    [Fact]
+    public async Task Delayed_webhook_is_retried_as_usual_after_its_first_attempt()
+    {
+        var options = Fal.FastOptions();
+        await using var emulator = await FalEmulatorHost.StartAsync(options);
+        await using var sink = await WebhookSink.StartAsync();
+        sink.Responder = n => n == 1 ? 503 : 200;
+        emulator.State.AddFault(FaultRule.WebhookDelayed(TimeSpan.FromMilliseconds(300), promptContains: "late"));
+        using var client = Fal.Client(emulator);
+
+        await Fal.SubmitOkAsync(client, Fal.Input("late cat"), sink.Url);
+
+        await Poll.UntilAsync(() => sink.Received.Count >= 2);
+        Assert.Equal(new int?[] { 503, 200 }, emulator.State.WebhookDeliveries.Select(d => d.StatusCode));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Gateway_retry_gives_the_webhook_another_gateway_id_and_the_header_and_signature_carry_the_chosen_id(bool gatewayIdInHeader)
+    {
+        await using var emulator = await FalEmulatorHost.StartAsync(Fal.FastOptions());
+        await using var sink = await WebhookSink.StartAsync();
+        emulator.State.AddFault(FaultRule.GatewayRetried(gatewayIdInHeader));
+        using var client = Fal.Client(emulator);
+        var id = (string)(await Fal.SubmitOkAsync(client, Fal.Input(), sink.Url))["request_id"]!;
+
+        await Poll.UntilAsync(() => !sink.Received.IsEmpty);
+        var hook = sink.Received.Single();
+        var json = hook.Json;
+        var gatewayId = (string)json["gateway_request_id"]!;
+        Assert.Equal(id, (string?)json["request_id"]);
+        Assert.NotEqual(id, gatewayId);
+        Assert.True(Guid.TryParse(gatewayId, out _));
+        Assert.Equal(gatewayIdInHeader ? gatewayId : id, hook.Header("X-Fal-Webhook-Request-Id"));
+        var jwks = (await client.GetFromJsonAsync<JsonObject>(emulator.JwksUrl))!;
+        Assert.True(Fal.VerifySignature(jwks, hook)); // signed over the header's id, as sent
+        Assert.Equal(gatewayId, emulator.State.GetSubmission(id)!.GatewayRequestId);
+        Assert.Equal(hook.Header("X-Fal-Webhook-Request-Id"), emulator.State.WebhookDeliveries.Single().HeaderRequestId);
     }
 }

@@ -39,6 +39,9 @@ internal static class ControlEndpoints
         group.MapGet("/requests/{requestId}", (string requestId, EmulatorState s) =>
             s.GetSubmission(requestId) is { } info ? Results.Json(info, Json) : Results.Json(new { detail = "not found" }, Json, statusCode: 404));
         group.MapGet("/webhooks", (EmulatorState s) => Results.Json(s.WebhookDeliveries, Json));
+        group.MapGet("/files", (EmulatorState s) => Results.Json(s.StoredFiles, Json));
+        group.MapGet("/files/{fileId}", (string fileId, EmulatorState s) =>
+            s.GetFile(fileId) is { } info ? Results.Json(info, Json) : Results.Json(new { detail = "not found" }, Json, statusCode: 404));
 
         group.MapGet("/faults", (EmulatorState s) => Results.Json(s.Faults, Json));
         group.MapPost("/faults", async (HttpContext c, EmulatorState s) =>
@@ -81,7 +84,15 @@ internal static class ControlEndpoints
                 return Results.Json(new { detail = $"Unknown setting '{unknown}'." }, Json, statusCode: 400);
             }
 
-            Apply(s.Options, patch);
+            try
+            {
+                Apply(s.Options, patch);
+            }
+            catch (Exception ex) when (ex is FormatException or InvalidOperationException)
+            {
+                return Results.Json(new { detail = "Invalid setting value: " + ex.Message }, Json, statusCode: 400);
+            }
+
             return Results.Json(ConfigOf(s.Options), Json);
         });
     }
@@ -103,7 +114,21 @@ internal static class ControlEndpoints
         ["webhook_retry_base_delay_ms"] = o.WebhookRetryBaseDelay.TotalMilliseconds,
         ["webhook_retry_max_delay_ms"] = o.WebhookRetryMaxDelay.TotalMilliseconds,
         ["webhook_attempt_timeout_ms"] = o.WebhookAttemptTimeout.TotalMilliseconds,
+        ["cancel_in_progress"] = EnumName(o.CancelInProgress),
+        ["platform_listing"] = EnumName(o.PlatformListing),
+        ["unit_price"] = o.UnitPrice,
+        ["billing_delay_ms"] = o.BillingDelay.TotalMilliseconds,
+        ["admin_key"] = o.AdminKey,
     };
+
+    private static string EnumName<T>(T value)
+        where T : struct, Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
+
+    private static T ParseEnum<T>(JsonNode value)
+        where T : struct, Enum =>
+        Enum.TryParse<T>(value.GetValue<string>().Replace("_", string.Empty, StringComparison.Ordinal), ignoreCase: true, out var parsed)
+            ? parsed
+            : throw new FormatException($"'{value}' is not one of {string.Join(", ", Enum.GetValues<T>().Select(EnumName))}.");
 
     private static void Apply(EmulatorOptions o, JsonObject patch)
     {
@@ -111,23 +136,30 @@ internal static class ControlEndpoints
         {
             switch (key)
             {
-                case "queue_time_ms": o.QueueTime = TimeSpan.FromMilliseconds(value!.GetValue<double>()); break;
-                case "generation_time_ms": o.GenerationTime = TimeSpan.FromMilliseconds(value!.GetValue<double>()); break;
-                case "max_concurrent_requests": o.MaxConcurrentRequests = value!.GetValue<int>(); break;
-                case "progress_log_lines": o.ProgressLogLines = value!.GetValue<int>(); break;
-                case "validate_input_at_submit": o.ValidateInputAtSubmit = value!.GetValue<bool>(); break;
-                case "download_images": o.DownloadImages = value!.GetValue<bool>(); break;
-                case "max_image_bytes": o.MaxImageBytes = value!.GetValue<long>(); break;
-                case "video_padding_bytes": o.VideoPaddingBytes = value!.GetValue<long>(); break;
+                case "queue_time_ms": o.QueueTime = TimeSpan.FromMilliseconds(Required(value).GetValue<double>()); break;
+                case "generation_time_ms": o.GenerationTime = TimeSpan.FromMilliseconds(Required(value).GetValue<double>()); break;
+                case "max_concurrent_requests": o.MaxConcurrentRequests = Required(value).GetValue<int>(); break;
+                case "progress_log_lines": o.ProgressLogLines = Required(value).GetValue<int>(); break;
+                case "validate_input_at_submit": o.ValidateInputAtSubmit = Required(value).GetValue<bool>(); break;
+                case "download_images": o.DownloadImages = Required(value).GetValue<bool>(); break;
+                case "max_image_bytes": o.MaxImageBytes = Required(value).GetValue<long>(); break;
+                case "video_padding_bytes": o.VideoPaddingBytes = Required(value).GetValue<long>(); break;
                 case "expected_key": o.ExpectedKey = value?.GetValue<string>(); break;
                 case "public_base_url": o.PublicBaseUrl = value?.GetValue<string>(); break;
-                case "webhook_user_id": o.WebhookUserId = value!.GetValue<string>(); break;
-                case "webhook_max_attempts": o.WebhookMaxAttempts = value!.GetValue<int>(); break;
-                case "webhook_retry_base_delay_ms": o.WebhookRetryBaseDelay = TimeSpan.FromMilliseconds(value!.GetValue<double>()); break;
-                case "webhook_retry_max_delay_ms": o.WebhookRetryMaxDelay = TimeSpan.FromMilliseconds(value!.GetValue<double>()); break;
-                case "webhook_attempt_timeout_ms": o.WebhookAttemptTimeout = TimeSpan.FromMilliseconds(value!.GetValue<double>()); break;
+                case "webhook_user_id": o.WebhookUserId = Required(value).GetValue<string>(); break;
+                case "webhook_max_attempts": o.WebhookMaxAttempts = Required(value).GetValue<int>(); break;
+                case "webhook_retry_base_delay_ms": o.WebhookRetryBaseDelay = TimeSpan.FromMilliseconds(Required(value).GetValue<double>()); break;
+                case "webhook_retry_max_delay_ms": o.WebhookRetryMaxDelay = TimeSpan.FromMilliseconds(Required(value).GetValue<double>()); break;
+                case "webhook_attempt_timeout_ms": o.WebhookAttemptTimeout = TimeSpan.FromMilliseconds(Required(value).GetValue<double>()); break;
+                case "cancel_in_progress": o.CancelInProgress = ParseEnum<CancelInProgressMode>(Required(value)); break;
+                case "platform_listing": o.PlatformListing = ParseEnum<PlatformListingMode>(Required(value)); break;
+                case "unit_price": o.UnitPrice = Required(value).GetValue<decimal>(); break;
+                case "billing_delay_ms": o.BillingDelay = TimeSpan.FromMilliseconds(Required(value).GetValue<double>()); break;
+                case "admin_key": o.AdminKey = value?.GetValue<string>(); break;
                 default: break;
             }
         }
     }
+
+    private static JsonNode Required(JsonNode? value) => value ?? throw new FormatException("null is not allowed here.");
 }

@@ -26,6 +26,7 @@ internal static class EmulatorApp
     {
         ControlEndpoints.Map(app);
         StorageEndpoints.Map(app);
+        PlatformEndpoints.Map(app);
         QueueEndpoints.Map(app);
         app.MapFallback(context => FalHttp.WriteJsonAsync(context, 404, new JsonObject { ["detail"] = "Not Found" }));
     }

@@ -64,6 +64,28 @@ public sealed class EmulatorOptions
     /// <summary>Timeout of one webhook POST.</summary>
     public TimeSpan WebhookAttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// What PUT …/cancel does to an IN_PROGRESS request. <see cref="CancelInProgressMode.Signal"/> (default, fal's behaviour
+    /// for partner models like Veo): the runner gets a signal it ignores; the request completes, is billed and sends its OK
+    /// webhook. A queued request is removed in both modes.
+    /// </summary>
+    public CancelInProgressMode CancelInProgress { get; set; } = CancelInProgressMode.Signal;
+
+    /// <summary>Which requests GET /v1/models/requests/by-endpoint lists (fal does not say; Finished is the conservative reading).</summary>
+    public PlatformListingMode PlatformListing { get; set; } = PlatformListingMode.Finished;
+
+    /// <summary>unit_price (USD per second) answered by GET /v1/models/pricing.</summary>
+    public decimal UnitPrice { get; set; } = 0.40m;
+
+    /// <summary>How long after completion a billed request's billing event appears (fal's usage data lags).</summary>
+    public TimeSpan BillingDelay { get; set; }
+
+    /// <summary>
+    /// Key with ADMIN scope (the part after "Key "). null = no admin scope modelled: billing-events and payload deletion take
+    /// the same keys as every other call. When set, those two require exactly this key (else 403); it also works everywhere else.
+    /// </summary>
+    public string? AdminKey { get; set; }
+
     /// <summary>Fault rules active from start (global faults: no matcher and no count).</summary>
     public IList<FaultRule> Faults { get; } = new List<FaultRule>();
 
@@ -96,4 +118,24 @@ public sealed class EmulatorOptions
             Faults.Add(rule.Clone());
         }
     }
+}
+
+/// <summary>How the emulated runner reacts to a cancel of an IN_PROGRESS request.</summary>
+public enum CancelInProgressMode
+{
+    /// <summary>The cancellation signal is ignored (model app without cancellation handling): the request runs to its end and bills.</summary>
+    Signal,
+
+    /// <summary>The runner stops: COMPLETED with 499 client_cancelled, not billed, ERROR webhook.</summary>
+    Stop,
+}
+
+/// <summary>Which requests the Platform API's request listing shows.</summary>
+public enum PlatformListingMode
+{
+    /// <summary>Only ended requests; the time window filters on ended_at.</summary>
+    Finished,
+
+    /// <summary>Started ones too (running: ended_at null); the time window filters on started_at. Queued requests never appear.</summary>
+    Started,
 }

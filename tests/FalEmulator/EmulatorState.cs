@@ -20,6 +20,9 @@ public sealed class EmulatorState : IDisposable
     {
         Options = options;
         _initialOptions = options.Clone();
+        FaultBook = new FaultBook(Now);
+        Files = new FileStore(Now);
+        PayloadDeletions = new IdempotencyCache(Now);
         foreach (var rule in options.Faults)
         {
             FaultBook.Add(rule.Clone());
@@ -29,9 +32,15 @@ public sealed class EmulatorState : IDisposable
     /// <summary>Live options (changes take effect for the next use).</summary>
     public EmulatorOptions Options { get; }
 
-    internal FaultBook FaultBook { get; } = new();
-    internal FileStore Files { get; } = new();
+    internal FaultBook FaultBook { get; }
+    internal FileStore Files { get; }
     internal WebhookKeyRing Keys { get; } = new();
+
+    /// <summary>Answers of DELETE …/payloads by Idempotency-Key.</summary>
+    internal IdempotencyCache PayloadDeletions { get; }
+
+    /// <summary>The emulator clock (the live options' TimeProvider).</summary>
+    internal DateTimeOffset Now() => Options.TimeProvider.GetUtcNow();
 
     /// <summary>Cancelled by <see cref="Reset"/> and at shutdown: stops running simulations without webhooks.</summary>
     internal CancellationToken Generation => _generation.Token;
@@ -86,6 +95,9 @@ public sealed class EmulatorState : IDisposable
 
     internal FalRequest? Find(string requestId) => _requests.TryGetValue(requestId, out var r) ? r : null;
 
+    /// <summary>Every accepted request, in submit order.</summary>
+    internal IReadOnlyList<FalRequest> All => _requests.Values.OrderBy(r => r.Sequence).ToList();
+
     internal int QueuePosition(FalRequest request)
     {
         var position = 0;
@@ -101,6 +113,13 @@ public sealed class EmulatorState : IDisposable
     }
 
     private static (int, long) QueueOrder(FalRequest r) => (r.LowPriority ? 1 : 0, r.Sequence);
+
+    // ---- files --------------------------------------------------------------------------------------------
+
+    /// <summary>Every file the CDN stored (uploads and generated videos), with lifecycle, expiry and deletion.</summary>
+    public IReadOnlyList<StoredFileInfo> StoredFiles => Files.Infos();
+
+    public StoredFileInfo? GetFile(string fileId) => Files.Info(fileId);
 
     // ---- webhooks -------------------------------------------------------------------------------------------
 
@@ -151,6 +170,7 @@ public sealed class EmulatorState : IDisposable
         _countsByRequest.Clear();
         _deliveries.Clear();
         Files.Clear();
+        PayloadDeletions.Clear();
         FaultBook.Clear();
         Options.CopyFrom(_initialOptions);
         foreach (var rule in Options.Faults)

@@ -31,25 +31,83 @@ internal static class FalHttp
     /// <summary>Checks <c>Authorization: Key …</c>; answers 401 and returns false when missing or wrong.</summary>
     public static async Task<bool> AuthorizeAsync(HttpContext context, EmulatorState state)
     {
+        switch (Check(context, state, admin: false))
+        {
+            case KeyCheck.Missing:
+                await DetailAsync(context, 401, MissingKey).ConfigureAwait(false);
+                return false;
+            case KeyCheck.Unknown:
+                await DetailAsync(context, 401, UnknownKey).ConfigureAwait(false);
+                return false;
+            default:
+                return true;
+        }
+    }
+
+    /// <summary>The Platform API's key check (Platform error shape); <paramref name="admin"/> = the call needs ADMIN scope (<see cref="EmulatorOptions.AdminKey"/>).</summary>
+    public static async Task<bool> AuthorizePlatformAsync(HttpContext context, EmulatorState state, bool admin)
+    {
+        switch (Check(context, state, admin))
+        {
+            case KeyCheck.Missing:
+                await PlatformErrorAsync(context, 401, MissingKey).ConfigureAwait(false);
+                return false;
+            case KeyCheck.Unknown:
+                await PlatformErrorAsync(context, 401, UnknownKey).ConfigureAwait(false);
+                return false;
+            case KeyCheck.NotAdmin:
+                await PlatformErrorAsync(context, 403, "This operation requires an ADMIN-scoped key.").ConfigureAwait(false);
+                return false;
+            default:
+                return true;
+        }
+    }
+
+    /// <summary>Platform API error: <c>{"error":{"type","message"}}</c>, type by status unless given.</summary>
+    public static Task PlatformErrorAsync(HttpContext context, int status, string message, string? type = null) =>
+        WriteJsonAsync(context, status, PlatformError(status, message, type));
+
+    public static JsonObject PlatformError(int status, string message, string? type = null) =>
+        new() { ["error"] = new JsonObject { ["type"] = type ?? PlatformErrorType(status), ["message"] = message } };
+
+    private const string MissingKey = "Missing or invalid authorization header. Expected 'Authorization: Key <FAL_KEY>'.";
+    private const string UnknownKey = "No user found for Key ID and Secret";
+
+    private enum KeyCheck
+    {
+        Ok,
+        Missing,
+        Unknown,
+        NotAdmin,
+    }
+
+    /// <summary>An ADMIN key works everywhere; the others are <see cref="EmulatorOptions.ExpectedKey"/> (null = any) and do not reach admin calls once an admin key is set.</summary>
+    private static KeyCheck Check(HttpContext context, EmulatorState state, bool admin)
+    {
         var header = context.Request.Headers.Authorization.ToString();
         const string scheme = "Key ";
         if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) || string.IsNullOrWhiteSpace(header[scheme.Length..]))
         {
-            await DetailAsync(context, 401, "Missing or invalid authorization header. Expected 'Authorization: Key <FAL_KEY>'.").ConfigureAwait(false);
-            return false;
+            return KeyCheck.Missing;
+        }
+
+        var key = header[scheme.Length..].Trim();
+        var adminKey = state.Options.AdminKey;
+        if (adminKey is not null && string.Equals(key, adminKey, StringComparison.Ordinal))
+        {
+            return KeyCheck.Ok;
         }
 
         var expected = state.Options.ExpectedKey;
-        if (expected is not null && !string.Equals(header[scheme.Length..].Trim(), expected, StringComparison.Ordinal))
+        if (expected is not null && !string.Equals(key, expected, StringComparison.Ordinal))
         {
-            await DetailAsync(context, 401, "No user found for Key ID and Secret").ConfigureAwait(false);
-            return false;
+            return admin && adminKey is not null ? KeyCheck.NotAdmin : KeyCheck.Unknown;
         }
 
-        return true;
+        return admin && adminKey is not null ? KeyCheck.NotAdmin : KeyCheck.Ok;
     }
 
-    /// <summary>Applies a matching per-call fault (HttpError / Abort); returns true when the call was answered by it.</summary>
+    /// <summary>Applies a matching per-call fault; returns true when the call was answered (or is held) by it.</summary>
     public static async Task<bool> InjectCallFaultAsync(HttpContext context, EmulatorState state, RequestKind kind, FalRequest? request)
     {
         var fault = state.FaultBook.Take(Stage.Call, kind, request?.Id, request?.Prompt);
@@ -58,10 +116,21 @@ internal static class FalHttp
             return false;
         }
 
-        if (fault.Kind == FaultKind.Abort)
+        await AnswerFaultAsync(context, state, fault, kind).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Answers a call by an HttpError / Abort / Stall rule (Platform kinds in the Platform error shape).</summary>
+    public static async Task AnswerFaultAsync(HttpContext context, EmulatorState state, FaultRule fault, RequestKind kind)
+    {
+        switch (fault.Kind)
         {
-            context.Abort();
-            return true;
+            case FaultKind.Abort:
+                context.Abort();
+                return;
+            case FaultKind.Stall:
+                await HoldAsync(context, state).ConfigureAwait(false);
+                return;
         }
 
         var status = fault.StatusCode ?? 503;
@@ -70,9 +139,41 @@ internal static class FalHttp
             context.Response.Headers.RetryAfter = "1";
         }
 
+        if (IsPlatform(kind))
+        {
+            await PlatformErrorAsync(context, status, fault.Message ?? DefaultMessage(status), fault.ErrorType).ConfigureAwait(false);
+            return;
+        }
+
         await DetailAsync(context, status, fault.Message ?? DefaultMessage(status), fault.ErrorType ?? DefaultErrorType(status)).ConfigureAwait(false);
-        return true;
     }
+
+    /// <summary>Holds the call open without a further byte until the client goes away or the emulator stops or resets; then drops the connection.</summary>
+    public static async Task HoldAsync(HttpContext context, EmulatorState state)
+    {
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, state.Generation);
+        try
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, either.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            context.Abort();
+        }
+    }
+
+    public static bool IsPlatform(RequestKind kind) =>
+        kind is RequestKind.PlatformRequests or RequestKind.Pricing or RequestKind.BillingEvents or RequestKind.DeletePayloads;
+
+    private static string PlatformErrorType(int status) => status switch
+    {
+        400 or 422 => "validation_error",
+        401 or 403 => "authorization_error",
+        404 => "not_found",
+        429 => "rate_limited",
+        501 => "not_implemented",
+        _ => "server_error",
+    };
 
     public static string DefaultMessage(int status) => status switch
     {

@@ -13,6 +13,9 @@ internal sealed record FalError(int HttpStatus, JsonNode Body, string Message, s
         new(status, new JsonObject { ["detail"] = message, ["error_type"] = errorType }, message, errorType, true);
 }
 
+/// <summary>What deleting a request's payloads removes from the CDN: the output file and its public link.</summary>
+internal sealed record PayloadDeletion(string? FileId, string? Link);
+
 internal sealed record LogEntry(string Message, string Level, string Source, DateTimeOffset Timestamp);
 
 internal static class FalStatus
@@ -41,6 +44,14 @@ internal sealed class FalRequest
     public FaultRule? GenerationFault { get; init; }
     public FaultRule? WebhookFault { get; init; }
     public string? SubmitAnswerFault { get; set; }
+
+    /// <summary>The id of fal's last internal attempt (webhook gateway_request_id); equals <see cref="Id"/> unless fal retried.</summary>
+    public required string GatewayRequestId { get; init; }
+
+    /// <summary>x-fal-object-lifecycle-preference of the submit: applies to the output file.</summary>
+    public ObjectLifecycle? OutputLifecycle { get; init; }
+
+    /// <summary>Cancelled when the runner must stop (queued request cancelled, or <see cref="CancelInProgressMode.Stop"/>).</summary>
     public CancellationTokenSource Cancellation { get; } = new();
 
     public Lock Gate { get; } = new();
@@ -50,7 +61,17 @@ internal sealed class FalRequest
     public JsonNode? Output { get; private set; }
     public FalError? Error { get; private set; }
     public bool Billed { get; private set; }
-    public bool CancelRequested { get; private set; }
+
+    /// <summary>First time a cancel was asked (whether or not the runner honours it).</summary>
+    public DateTimeOffset? CancelRequestedAt { get; private set; }
+
+    /// <summary>The runner was told to stop: the request ends as client_cancelled unless it finished first.</summary>
+    public bool StopRequested { get; private set; }
+
+    /// <summary>The generated video on the CDN (deleted with the payloads).</summary>
+    public string? OutputFileId { get; private set; }
+
+    public DateTimeOffset? PayloadsDeletedAt { get; private set; }
     private readonly List<LogEntry> _logs = [];
 
     public string BaseUrl => $"{Origin}/{Owner}/{Alias}/requests/{Id}";
@@ -78,7 +99,7 @@ internal sealed class FalRequest
     {
         lock (Gate)
         {
-            if (Status != FalStatus.InQueue)
+            if (Status != FalStatus.InQueue || StopRequested)
             {
                 return false;
             }
@@ -89,7 +110,7 @@ internal sealed class FalRequest
         }
     }
 
-    public bool Succeed(JsonNode output, DateTimeOffset at)
+    public bool Succeed(JsonNode output, string outputFileId, DateTimeOffset at)
     {
         lock (Gate)
         {
@@ -101,6 +122,7 @@ internal sealed class FalRequest
             Status = FalStatus.Completed;
             CompletedAt = at;
             Output = output;
+            OutputFileId = outputFileId;
             Billed = true;
             return true;
         }
@@ -122,9 +144,13 @@ internal sealed class FalRequest
         }
     }
 
-    /// <summary>Requests cancellation; false when already completed.</summary>
-    public bool RequestCancel()
+    /// <summary>
+    /// Asks for cancellation; false when already completed. A queued request is always removed; an IN_PROGRESS one is
+    /// stopped only with <see cref="CancelInProgressMode.Stop"/> (with Signal it runs on).
+    /// </summary>
+    public bool RequestCancel(CancelInProgressMode inProgress, DateTimeOffset at)
     {
+        bool stop;
         lock (Gate)
         {
             if (Status == FalStatus.Completed)
@@ -132,11 +158,49 @@ internal sealed class FalRequest
                 return false;
             }
 
-            CancelRequested = true;
+            CancelRequestedAt ??= at;
+            stop = Status == FalStatus.InQueue || inProgress == CancelInProgressMode.Stop;
+            StopRequested |= stop;
         }
 
-        Cancellation.Cancel();
+        if (stop)
+        {
+            Cancellation.Cancel();
+        }
+
         return true;
+    }
+
+    /// <summary>HTTP status of the outcome (what the result call answers); null while running.</summary>
+    public int? StatusCode
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return Status != FalStatus.Completed ? null : Error?.HttpStatus ?? 200;
+            }
+        }
+    }
+
+    /// <summary>Marks the payloads deleted. Null when not completed; else the output file to delete (null if none or already deleted).</summary>
+    public PayloadDeletion? DeletePayloads(DateTimeOffset at)
+    {
+        lock (Gate)
+        {
+            if (Status != FalStatus.Completed)
+            {
+                return null;
+            }
+
+            if (PayloadsDeletedAt is not null)
+            {
+                return new PayloadDeletion(null, null);
+            }
+
+            PayloadsDeletedAt = at;
+            return new PayloadDeletion(OutputFileId, (string?)Output?["video"]?["url"]);
+        }
     }
 
     public SubmissionInfo ToInfo()
@@ -146,7 +210,8 @@ internal sealed class FalRequest
             return new SubmissionInfo(
                 Id, EndpointId, InputJson, WebhookUrl, LowPriority ? "low" : "normal", SubmittedAt, Status,
                 StartedAt, CompletedAt, Billed, Error?.ErrorType ?? (Error is null ? null : "model_error"),
-                Error?.Message, Output?.ToJsonString(), SubmitAnswerFault);
+                Error?.Message, Output?.ToJsonString(), SubmitAnswerFault,
+                CancelRequestedAt is not null, CancelRequestedAt, GatewayRequestId, Billed ? VeoPrice.Of(Input).Total : null, PayloadsDeletedAt);
         }
     }
 }

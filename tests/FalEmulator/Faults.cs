@@ -15,13 +15,25 @@ public enum RequestKind
     UploadPut,
     FileGet,
     Jwks,
+
+    /// <summary>GET /v1/models/requests/by-endpoint (Platform API).</summary>
+    PlatformRequests,
+
+    /// <summary>GET /v1/models/pricing (Platform API).</summary>
+    Pricing,
+
+    /// <summary>GET /v1/models/billing-events (Platform API, admin).</summary>
+    BillingEvents,
+
+    /// <summary>DELETE /v1/models/requests/{id}/payloads (Platform API, admin).</summary>
+    DeletePayloads,
 }
 
 /// <summary>What a <see cref="FaultRule"/> does.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<FaultKind>))]
 public enum FaultKind
 {
-    /// <summary>The call targeted by <see cref="FaultRule.Target"/> answers <see cref="FaultRule.StatusCode"/> (default 503) with a fal-style detail; nothing happens. On Submit the request is NOT accepted (with <see cref="FaultRule.IncludeRequestIdHeader"/> it still carries an x-fal-request-id of a request that does not exist).</summary>
+    /// <summary>The call targeted by <see cref="FaultRule.Target"/> answers <see cref="FaultRule.StatusCode"/> (default 503) with a fal-style detail (Platform kinds: the Platform error shape); nothing happens. On Submit the request is NOT accepted (with <see cref="FaultRule.IncludeRequestIdHeader"/> it still carries an x-fal-request-id of a request that does not exist).</summary>
     HttpError,
 
     /// <summary>The call targeted by <see cref="FaultRule.Target"/> has its connection aborted; nothing happens (on Submit: not accepted).</summary>
@@ -42,7 +54,7 @@ public enum FaultKind
     /// <summary>The runner dies: status COMPLETED with error + error_type runner_disconnected, result 503 (X-Fal-Error-Type), webhook ERROR. Not billed.</summary>
     RunnerDisconnected,
 
-    /// <summary>The request stays IN_PROGRESS forever (until cancelled).</summary>
+    /// <summary>The request stays IN_PROGRESS forever: until cancelled with <see cref="CancelInProgressMode.Stop"/> (with Signal the runner ignores the cancel).</summary>
     Stuck,
 
     /// <summary>The webhook is never delivered.</summary>
@@ -56,6 +68,21 @@ public enum FaultKind
 
     /// <summary>The OK webhook carries payload null and a payload_error (the client must fetch the result).</summary>
     WebhookPayloadError,
+
+    /// <summary>The first delivery attempt waits <see cref="FaultRule.Delay"/> after completion (retries as usual after it).</summary>
+    WebhookDelay,
+
+    /// <summary>
+    /// fal retried the request internally: the webhook body's gateway_request_id is a new uuid, not request_id.
+    /// <see cref="FaultRule.GatewayIdInHeader"/> puts that id in X-Fal-Webhook-Request-Id (and so in the signed message).
+    /// </summary>
+    GatewayRetry,
+
+    /// <summary>
+    /// On FileGet: 200 with the full Content-Length, the first <see cref="FaultRule.Bytes"/> bytes, then nothing while the
+    /// connection stays open (until the client goes away or the emulator stops or resets). On any other target: no answer at all.
+    /// </summary>
+    Stall,
 }
 
 /// <summary>
@@ -70,11 +97,17 @@ public sealed class FaultRule
 
     public FaultKind Kind { get; set; }
 
-    /// <summary>For <see cref="FaultKind.HttpError"/> and <see cref="FaultKind.Abort"/>: which call fails. Default Submit.</summary>
+    /// <summary>For <see cref="FaultKind.HttpError"/>, <see cref="FaultKind.Abort"/> and <see cref="FaultKind.Stall"/>: which call fails. Default Submit.</summary>
     public RequestKind Target { get; set; } = RequestKind.Submit;
 
-    /// <summary>How many times the rule applies before it is used up; null = forever.</summary>
+    /// <summary>How many times the rule applies before it is used up; null = forever. Ignored when <see cref="For"/> is set.</summary>
     public int? Count { get; set; }
+
+    /// <summary>An outage: the rule applies to every matching call for this long from when it is added (emulator clock), then disappears.</summary>
+    public TimeSpan? For { get; set; }
+
+    /// <summary>When a <see cref="For"/> rule stops applying; set when the rule is added.</summary>
+    public DateTimeOffset? ActiveUntil { get; set; }
 
     /// <summary>Only requests whose input prompt contains this (ordinal) match. Calls without a request (upload, file, jwks) never match a rule with a matcher.</summary>
     public string? PromptContains { get; set; }
@@ -96,6 +129,15 @@ public sealed class FaultRule
 
     /// <summary>Error type (SubmitValidationError default value_error; GenerationError default content_policy_violation).</summary>
     public string? ErrorType { get; set; }
+
+    /// <summary>Wait before the first webhook attempt (<see cref="FaultKind.WebhookDelay"/>; honoured by every webhook-stage rule).</summary>
+    public TimeSpan? Delay { get; set; }
+
+    /// <summary>For <see cref="FaultKind.GatewayRetry"/>: X-Fal-Webhook-Request-Id carries the gateway id (true) or request_id (false).</summary>
+    public bool GatewayIdInHeader { get; set; }
+
+    /// <summary>Bytes a <see cref="FaultKind.Stall"/>ed file GET sends before it stops (default 64 KiB).</summary>
+    public long Bytes { get; set; } = 64 * 1024;
 
     /// <summary>Message override.</summary>
     public string? Message { get; set; }
@@ -120,12 +162,28 @@ public sealed class FaultRule
     public static FaultRule Generation(FaultKind kind, string? promptContains = null, int? count = 1) =>
         new() { Kind = kind, PromptContains = promptContains, Count = count };
 
+    /// <summary>The first webhook attempt comes <paramref name="delay"/> after completion.</summary>
+    public static FaultRule WebhookDelayed(TimeSpan delay, string? promptContains = null, int? count = 1) =>
+        new() { Kind = FaultKind.WebhookDelay, Delay = delay, PromptContains = promptContains, Count = count };
+
+    /// <summary>The webhook's gateway_request_id differs from request_id (fal retried internally).</summary>
+    public static FaultRule GatewayRetried(bool gatewayIdInHeader = false, string? promptContains = null, int? count = 1) =>
+        new() { Kind = FaultKind.GatewayRetry, GatewayIdInHeader = gatewayIdInHeader, PromptContains = promptContains, Count = count };
+
+    /// <summary>Every <paramref name="target"/> call answers <paramref name="statusCode"/> for <paramref name="duration"/>.</summary>
+    public static FaultRule Outage(RequestKind target, int statusCode, TimeSpan duration) =>
+        new() { Kind = FaultKind.HttpError, Target = target, StatusCode = statusCode, For = duration };
+
+    /// <summary>A file GET sends <paramref name="bytes"/> bytes, then stalls.</summary>
+    public static FaultRule StalledFile(long bytes = 64 * 1024, int? count = 1) =>
+        new() { Kind = FaultKind.Stall, Target = RequestKind.FileGet, Bytes = bytes, Count = count };
+
     internal FaultRule Clone() => (FaultRule)MemberwiseClone();
 
     internal Stage Stage => Kind switch
     {
-        FaultKind.HttpError or FaultKind.Abort when Target == RequestKind.Submit => Stage.Submit,
-        FaultKind.HttpError or FaultKind.Abort => Stage.Call,
+        FaultKind.HttpError or FaultKind.Abort or FaultKind.Stall when Target == RequestKind.Submit => Stage.Submit,
+        FaultKind.HttpError or FaultKind.Abort or FaultKind.Stall => Stage.Call,
         FaultKind.SubmitValidationError or FaultKind.SubmitAcceptedThenHttpError or FaultKind.SubmitAcceptedThenAbort => Stage.Submit,
         FaultKind.GenerationError or FaultKind.RunnerDisconnected or FaultKind.Stuck => Stage.Generation,
         _ => Stage.Webhook,
@@ -141,7 +199,8 @@ internal enum Stage
 }
 
 /// <summary>Thread-safe ordered set of fault rules.</summary>
-internal sealed class FaultBook
+/// <param name="now">The emulator clock (outage windows).</param>
+internal sealed class FaultBook(Func<DateTimeOffset> now)
 {
     private readonly Lock _gate = new();
     private readonly List<FaultRule> _rules = [];
@@ -152,6 +211,7 @@ internal sealed class FaultBook
         lock (_gate)
         {
             rule.Id ??= "fault-" + (++_nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            rule.ActiveUntil = rule.For is { } window ? now() + window : null;
             _rules.Add(rule);
             return rule.Id;
         }
@@ -177,6 +237,7 @@ internal sealed class FaultBook
     {
         lock (_gate)
         {
+            RemoveEnded();
             return _rules.Select(r => r.Clone()).ToList();
         }
     }
@@ -186,6 +247,7 @@ internal sealed class FaultBook
     {
         lock (_gate)
         {
+            RemoveEnded();
             foreach (var rule in _rules)
             {
                 if (rule.Stage != stage || (stage == Stage.Call && rule.Target != target))
@@ -205,7 +267,7 @@ internal sealed class FaultBook
 
                 rule.Hits++;
                 var taken = rule.Clone();
-                if (rule.Count is int count)
+                if (rule.For is null && rule.Count is int count)
                 {
                     rule.Count = count - 1;
                     if (rule.Count <= 0)
@@ -219,5 +281,11 @@ internal sealed class FaultBook
 
             return null;
         }
+    }
+
+    private void RemoveEnded()
+    {
+        var at = now();
+        _rules.RemoveAll(r => r.ActiveUntil is { } until && at >= until);
     }
 }

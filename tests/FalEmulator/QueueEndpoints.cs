@@ -61,12 +61,21 @@ internal static class QueueEndpoints
             return;
         }
 
+        if (!ObjectLifecycle.TryRead(context.Request.Headers, out var lifecycle))
+        {
+            await FalHttp.DetailAsync(context, 400, "Invalid x-fal-object-lifecycle-preference header.", "bad_request").ConfigureAwait(false);
+            return;
+        }
+
         // Submit faults that fal answers WITHOUT accepting the request.
         var fault = state.FaultBook.Take(Stage.Submit, RequestKind.Submit, null, prompt);
         switch (fault?.Kind)
         {
             case FaultKind.Abort:
                 context.Abort();
+                return;
+            case FaultKind.Stall:
+                await FalHttp.HoldAsync(context, state).ConfigureAwait(false);
                 return;
             case FaultKind.HttpError:
                 var status = fault.StatusCode ?? 503;
@@ -107,6 +116,7 @@ internal static class QueueEndpoints
         }
 
         var id = Guid.NewGuid().ToString();
+        var webhookFault = state.FaultBook.Take(Stage.Webhook, null, id, prompt);
         var request = new FalRequest
         {
             Id = id,
@@ -123,7 +133,9 @@ internal static class QueueEndpoints
             SubmittedAt = now,
             StartDeadline = deadline,
             GenerationFault = state.FaultBook.Take(Stage.Generation, null, id, prompt),
-            WebhookFault = state.FaultBook.Take(Stage.Webhook, null, id, prompt),
+            WebhookFault = webhookFault,
+            GatewayRequestId = webhookFault?.Kind == FaultKind.GatewayRetry ? Guid.NewGuid().ToString() : id,
+            OutputLifecycle = lifecycle,
             SubmitAnswerFault = fault?.Kind.ToString(),
         };
         state.Add(request);
@@ -260,6 +272,12 @@ internal static class QueueEndpoints
             return;
         }
 
+        if (request.PayloadsDeletedAt is not null)
+        {
+            await FalHttp.DetailAsync(context, 404, $"Request '{request.Id}' not found").ConfigureAwait(false);
+            return;
+        }
+
         if (request.Error is { } error)
         {
             if (error.ErrorType is not null)
@@ -292,7 +310,7 @@ internal static class QueueEndpoints
             return;
         }
 
-        if (request.RequestCancel())
+        if (request.RequestCancel(state.Options.CancelInProgress, state.Now()))
         {
             await FalHttp.WriteJsonAsync(context, 202, new JsonObject { ["status"] = "CANCELLATION_REQUESTED" }).ConfigureAwait(false);
         }

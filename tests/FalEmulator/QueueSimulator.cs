@@ -37,7 +37,7 @@ internal sealed class QueueSimulator(EmulatorState state, ImageFetcher images, W
         {
             return; // reset or shutdown: silently drop
         }
-        catch (OperationCanceledException) when (request.CancelRequested)
+        catch (OperationCanceledException) when (request.StopRequested)
         {
             request.Log("Request cancelled by the client.", Now, "WARNING");
             request.Fail(FalError.Infrastructure(499, "client_cancelled", "Request cancelled by the client."), Now);
@@ -88,9 +88,9 @@ internal sealed class QueueSimulator(EmulatorState state, ImageFetcher images, W
 
         if (!request.Start(Now))
         {
+            // Only a cancel while queued refuses the start (its token may not be cancelled yet).
             _pool.Release(Options.MaxConcurrentRequests);
-            ct.ThrowIfCancellationRequested();
-            return false;
+            throw new OperationCanceledException(ct);
         }
 
         return true;
@@ -156,7 +156,7 @@ internal sealed class QueueSimulator(EmulatorState state, ImageFetcher images, W
                 return;
         }
 
-        var file = state.Files.AddVideo(Options.VideoPaddingBytes);
+        var file = state.Files.AddVideo(Options.VideoPaddingBytes, request.OutputLifecycle);
         var output = new JsonObject
         {
             ["video"] = new JsonObject
@@ -168,7 +168,7 @@ internal sealed class QueueSimulator(EmulatorState state, ImageFetcher images, W
             },
         };
         request.Log("Video generated.", Now);
-        request.Succeed(output, Now);
+        request.Succeed(output, file.Id, Now);
     }
 
     /// <summary>Bounded pool of runners; waiting requests start normal priority first, then by submit order.</summary>

@@ -27,6 +27,12 @@ internal static class StorageEndpoints
             return;
         }
 
+        if (!ObjectLifecycle.TryRead(context.Request.Headers, out var lifecycle))
+        {
+            await FalHttp.DetailAsync(context, 400, "Invalid X-Fal-Object-Lifecycle header.", "bad_request").ConfigureAwait(false);
+            return;
+        }
+
         JsonObject? body = null;
         try
         {
@@ -43,7 +49,7 @@ internal static class StorageEndpoints
             fileName = FileStore.NewId() + ".bin";
         }
 
-        var upload = state.Files.Initiate(contentType, Path.GetFileName(fileName));
+        var upload = state.Files.Initiate(contentType, Path.GetFileName(fileName), lifecycle);
         var origin = FalHttp.Origin(context, state);
         await FalHttp.WriteJsonAsync(context, 200, new JsonObject
         {
@@ -116,8 +122,10 @@ internal static class StorageEndpoints
     private static async Task GetFileAsync(HttpContext context, string fileId, EmulatorState state)
     {
         state.Count(RequestKind.FileGet);
-        if (await FalHttp.InjectCallFaultAsync(context, state, RequestKind.FileGet, null).ConfigureAwait(false))
+        var fault = state.FaultBook.Take(Stage.Call, RequestKind.FileGet, null, null);
+        if (fault is not null && fault.Kind != FaultKind.Stall)
         {
+            await FalHttp.AnswerFaultAsync(context, state, fault, RequestKind.FileGet).ConfigureAwait(false);
             return;
         }
 
@@ -127,8 +135,51 @@ internal static class StorageEndpoints
             return;
         }
 
+        if (fault is not null)
+        {
+            await StallAsync(context, state, file, fault.Bytes).ConfigureAwait(false);
+            return;
+        }
+
         var stream = file.OpenRead();
         await Results.Stream(stream, file.ContentType, enableRangeProcessing: true).ExecuteAsync(context).ConfigureAwait(false);
+    }
+
+    /// <summary>A CDN transfer that stops: the whole Content-Length is promised, <paramref name="bytes"/> are sent, then nothing.</summary>
+    private static async Task StallAsync(HttpContext context, EmulatorState state, StoredFile file, long bytes)
+    {
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = file.ContentType;
+        context.Response.ContentLength = file.Length;
+        var stream = file.OpenRead();
+        await using (stream.ConfigureAwait(false))
+        {
+            var buffer = new byte[81920];
+            var left = Math.Clamp(bytes, 0, file.Length);
+            try
+            {
+                await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+                while (left > 0)
+                {
+                    var read = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), context.RequestAborted).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    await context.Response.Body.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted).ConfigureAwait(false);
+                    left -= read;
+                }
+
+                await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // the client went away
+            }
+        }
+
+        await FalHttp.HoldAsync(context, state).ConfigureAwait(false);
     }
 
     private static async Task JwksAsync(HttpContext context, EmulatorState state)

@@ -18,17 +18,34 @@ internal sealed class WebhookDeliverer(EmulatorState state, HttpClient http, ILo
 
         var (status, body) = BuildBody(request);
         var fault = request.WebhookFault;
+        var headerId = fault is { Kind: FaultKind.GatewayRetry, GatewayIdInHeader: true } ? request.GatewayRequestId : request.Id;
         if (fault?.Kind == FaultKind.WebhookDrop)
         {
-            state.Record(new WebhookDeliveryInfo(request.Id, request.WebhookUrl, 1, 0, state.Options.TimeProvider.GetUtcNow(), null, "dropped (fault)", false, true, false, status, Encoding.UTF8.GetString(body)));
+            state.Record(new WebhookDeliveryInfo(request.Id, request.WebhookUrl, 1, 0, state.Now(), null, "dropped (fault)", false, true, false, status, Encoding.UTF8.GetString(body), headerId));
             return;
+        }
+
+        if (fault?.Delay is { } delay && delay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(delay, state.Options.TimeProvider, shutdown).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
 
         var copies = fault?.Kind == FaultKind.WebhookDuplicate ? Math.Max(1, fault.Deliveries) : 1;
         var wrongKey = fault?.Kind == FaultKind.WebhookWrongKey;
-        await Task.WhenAll(Enumerable.Range(1, copies).Select(copy => Task.Run(() => DeliverCopyAsync(request, url, status, body, copy, wrongKey, shutdown))))
+        var delivery = new Delivery(request.Id, headerId, url, status, body, wrongKey);
+        await Task.WhenAll(Enumerable.Range(1, copies).Select(copy => Task.Run(() => DeliverCopyAsync(delivery, copy, shutdown))))
             .ConfigureAwait(false);
     }
+
+    /// <summary>One webhook as built once and sent by every copy and attempt; <paramref name="HeaderId"/> goes in X-Fal-Webhook-Request-Id and the signature.</summary>
+    private sealed record Delivery(string RequestId, string HeaderId, Uri Url, string Status, byte[] Body, bool WrongKey);
 
     /// <summary>The webhook JSON: OK → payload = output; ERROR → payload = error detail, error = message.</summary>
     private static (string Status, byte[] Body) BuildBody(FalRequest request)
@@ -40,7 +57,7 @@ internal sealed class WebhookDeliverer(EmulatorState state, HttpClient http, ILo
             json = new JsonObject
             {
                 ["request_id"] = request.Id,
-                ["gateway_request_id"] = request.Id,
+                ["gateway_request_id"] = request.GatewayRequestId,
                 ["status"] = "ERROR",
                 ["payload"] = error.Body.DeepClone(),
                 ["error"] = string.Create(CultureInfo.InvariantCulture, $"Invalid status code: {error.HttpStatus}"),
@@ -52,7 +69,7 @@ internal sealed class WebhookDeliverer(EmulatorState state, HttpClient http, ILo
             json = new JsonObject
             {
                 ["request_id"] = request.Id,
-                ["gateway_request_id"] = request.Id,
+                ["gateway_request_id"] = request.GatewayRequestId,
                 ["status"] = "OK",
                 ["payload"] = payloadError ? null : request.Output?.DeepClone(),
                 ["error"] = null,
@@ -63,8 +80,9 @@ internal sealed class WebhookDeliverer(EmulatorState state, HttpClient http, ILo
         return ((string)json["status"]!, Encoding.UTF8.GetBytes(json.ToJsonString()));
     }
 
-    private async Task DeliverCopyAsync(FalRequest request, Uri url, string status, byte[] body, int copy, bool wrongKey, CancellationToken shutdown)
+    private async Task DeliverCopyAsync(Delivery delivery, int copy, CancellationToken shutdown)
     {
+        var (requestId, headerId, url, status, body, wrongKey) = delivery;
         var options = state.Options;
         var time = options.TimeProvider;
         var maxAttempts = Math.Max(1, options.WebhookMaxAttempts);
@@ -72,10 +90,10 @@ internal sealed class WebhookDeliverer(EmulatorState state, HttpClient http, ILo
         {
             var at = time.GetUtcNow();
             var timestamp = at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-            var signature = state.Keys.Sign(request.Id, options.WebhookUserId, timestamp, body, wrongKey);
+            var signature = state.Keys.Sign(headerId, options.WebhookUserId, timestamp, body, wrongKey);
             using var message = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
             message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            message.Headers.Add("X-Fal-Webhook-Request-Id", request.Id);
+            message.Headers.Add("X-Fal-Webhook-Request-Id", headerId);
             message.Headers.Add("X-Fal-Webhook-User-Id", options.WebhookUserId);
             message.Headers.Add("X-Fal-Webhook-Timestamp", timestamp);
             message.Headers.Add("X-Fal-Webhook-Signature", signature);
@@ -100,13 +118,13 @@ internal sealed class WebhookDeliverer(EmulatorState state, HttpClient http, ILo
             }
 
             var ok = code is >= 200 and < 300;
-            state.Record(new WebhookDeliveryInfo(request.Id, url.ToString(), copy, attempt, at, code, error, ok, false, wrongKey, status, Encoding.UTF8.GetString(body)));
+            state.Record(new WebhookDeliveryInfo(requestId, url.ToString(), copy, attempt, at, code, error, ok, false, wrongKey, status, Encoding.UTF8.GetString(body), headerId));
             if (ok)
             {
                 return;
             }
 
-            logger.LogInformation("Webhook for {RequestId} attempt {Attempt} failed: {Code} {Error}", request.Id, attempt, code, error);
+            logger.LogInformation("Webhook for {RequestId} attempt {Attempt} failed: {Code} {Error}", requestId, attempt, code, error);
             if (attempt < maxAttempts)
             {
                 var delay = TimeSpan.FromTicks(Math.Min(options.WebhookRetryMaxDelay.Ticks, options.WebhookRetryBaseDelay.Ticks * (1L << Math.Min(attempt - 1, 30))));
