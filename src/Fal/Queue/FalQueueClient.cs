@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
@@ -104,7 +105,10 @@ public sealed partial class FalQueueClient(HttpClient http, IOptions<FalOptions>
             return await FalHttp.ReadJsonAsync(response, outputType, ct).ConfigureAwait(false);
         }, ex => FalRetry.IsRetryableRead(ex, alsoInternalError: false, cancellationToken), cancellationToken);
 
-    /// <summary>Asks fal to cancel a request. Best effort: a finished request answers AlreadyCompleted.</summary>
+    /// <summary>
+    /// Asks fal to cancel a request. Best effort: even <see cref="FalCancelOutcome.CancellationRequested"/> means only that
+    /// fal was asked; watch the status for COMPLETED (with an error, or even a normal result) to learn what happened.
+    /// </summary>
     public Task<FalCancelOutcome> CancelAsync(FalRequest request, CancellationToken cancellationToken = default) =>
         _retry.ExecuteAsync(async ct =>
         {
@@ -114,7 +118,7 @@ public sealed partial class FalQueueClient(HttpClient http, IOptions<FalOptions>
             try
             {
                 using var response = await FalHttp.SendAsync(http, message, ct).ConfigureAwait(false);
-                return FalCancelOutcome.CancellationRequested;
+                return await CancelAnswerAsync(response, ct).ConfigureAwait(false);
             }
             catch (FalApiException ex) when (ex.StatusCode == HttpStatusCode.BadRequest && ex.Error.Message.Contains("ALREADY_COMPLETED", StringComparison.OrdinalIgnoreCase))
             {
@@ -125,6 +129,28 @@ public sealed partial class FalQueueClient(HttpClient http, IOptions<FalOptions>
                 return FalCancelOutcome.NotFound;
             }
         }, ex => FalRetry.IsRetryableRead(ex, alsoInternalError: false, cancellationToken), cancellationToken);
+
+    // A 2xx says fal took the PUT. Its body's status is read faithfully; what it cannot say (no body, OK, an unknown
+    // word) is still only "asked", never "stopped".
+    private static async Task<FalCancelOutcome> CancelAnswerAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        string? status;
+        try
+        {
+            status = (await response.Content.ReadFromJsonAsync(FalWireJsonContext.Default.CancelResponse, cancellationToken).ConfigureAwait(false))?.Status;
+        }
+        catch (JsonException)
+        {
+            status = null;
+        }
+
+        return status switch
+        {
+            "ALREADY_COMPLETED" => FalCancelOutcome.AlreadyCompleted,
+            "NOT_FOUND" => FalCancelOutcome.NotFound,
+            _ => FalCancelOutcome.CancellationRequested,
+        };
+    }
 
     /// <summary>
     /// Only proof is proof: a submit is repeated only where no byte of it can have reached fal (<see cref="NeverLeft"/>),
