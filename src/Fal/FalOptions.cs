@@ -27,6 +27,13 @@ public sealed class FalOptions
     [Required(AllowEmptyStrings = false)]
     public string Key { get; set; } = "";
 
+    /// <summary>
+    /// How long fal's CDN keeps an uploaded file (<c>X-Fal-Object-Lifecycle</c>), whole seconds rounded up; unset
+    /// leaves it to the account's storage settings. Inputs need to outlive only the wait for the model to read them.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "36500.00:00:00")]
+    public TimeSpan? UploadLifetime { get; set; }
+
     /// <summary>How many times a retryable call is tried in all (the official JS client uses 3).</summary>
     [Range(1, 10)]
     public int MaxAttempts { get; set; } = 3;

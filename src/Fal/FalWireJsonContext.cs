@@ -12,5 +12,6 @@ namespace Fal;
 [JsonSerializable(typeof(CancelResponse))]
 [JsonSerializable(typeof(InitiateUploadRequest))]
 [JsonSerializable(typeof(InitiateUploadResponse))]
+[JsonSerializable(typeof(ObjectLifecycle))]
 [JsonSerializable(typeof(JsonWebKeySet))]
 internal sealed partial class FalWireJsonContext : JsonSerializerContext;

@@ -29,6 +29,7 @@ public sealed class FalServiceCollectionExtensionsTests
             ["Fal:QueueBaseUrl"] = "http://127.0.0.1:9500",
             ["Fal:RestBaseUrl"] = "http://127.0.0.1:9501",
             ["Fal:JwksUrl"] = "http://127.0.0.1:9501/.well-known/jwks.json",
+            ["Fal:UploadLifetime"] = "1.00:00:00",
             ["Fal:MaxAttempts"] = "5",
             ["Fal:RetryBaseDelay"] = "00:00:00.250",
             ["Fal:RetryMaxDelay"] = "00:00:04",
@@ -41,6 +42,7 @@ public sealed class FalServiceCollectionExtensionsTests
         Assert.Equal(new Uri("http://127.0.0.1:9500"), options.QueueBaseUrl);
         Assert.Equal(new Uri("http://127.0.0.1:9501"), options.RestBaseUrl);
         Assert.Equal(new Uri("http://127.0.0.1:9501/.well-known/jwks.json"), options.JwksUrl);
+        Assert.Equal(TimeSpan.FromDays(1), options.UploadLifetime);
         Assert.Equal(5, options.MaxAttempts);
         Assert.Equal(TimeSpan.FromMilliseconds(250), options.RetryBaseDelay);
         Assert.Equal(TimeSpan.FromSeconds(4), options.RetryMaxDelay);
@@ -57,6 +59,7 @@ public sealed class FalServiceCollectionExtensionsTests
         Assert.Equal(new Uri("https://queue.fal.run"), options.QueueBaseUrl);
         Assert.Equal(new Uri("https://rest.fal.ai"), options.RestBaseUrl);
         Assert.Equal(new Uri("https://rest.fal.ai/.well-known/jwks.json"), options.JwksUrl);
+        Assert.Null(options.UploadLifetime);
         Assert.Equal(3, options.MaxAttempts);
     }
 
@@ -106,6 +109,21 @@ public sealed class FalServiceCollectionExtensionsTests
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
         Assert.Contains(ex.Failures, f => f.Contains(nameof(FalOptions.MaxAttempts), StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("-00:01:00")]
+    public async Task AddFalClient_FailsAtStartUp_WhenTheUploadLifetimeIsNotPositive(string lifetime)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Fal:Key"] = "id:secret", ["Fal:UploadLifetime"] = lifetime });
+        builder.Services.AddFalClient();
+        using var host = builder.Build();
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(ex.Failures, f => f.Contains(nameof(FalOptions.UploadLifetime), StringComparison.Ordinal));
     }
 
     [Fact]
