@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Fal.Platform;
 using Fal.Queue;
 using Fal.Storage;
 using Fal.Webhooks;
@@ -14,4 +15,8 @@ namespace Fal;
 [JsonSerializable(typeof(InitiateUploadResponse))]
 [JsonSerializable(typeof(ObjectLifecycle))]
 [JsonSerializable(typeof(JsonWebKeySet))]
+[JsonSerializable(typeof(RequestsPage))]
+[JsonSerializable(typeof(PricesPage))]
+[JsonSerializable(typeof(BillingPage))]
+[JsonSerializable(typeof(PayloadDeletionResponse))]
 internal sealed partial class FalWireJsonContext : JsonSerializerContext;
