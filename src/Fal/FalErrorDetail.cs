@@ -6,9 +6,10 @@ namespace Fal;
 public sealed record FalValidationItem(string Location, string Message, string? Type);
 
 /// <summary>
-/// fal's error body, which comes in two shapes: model errors <c>{"detail":[{loc,msg,type}]}</c> (or a
-/// plain string detail) and infrastructure errors <c>{"detail":"…","error_type":"…"}</c> with an
-/// <c>X-Fal-Error-Type</c> header. Parsing is tolerant: an unreadable body still yields a message.
+/// fal's error body, which comes in three shapes: the queue's model errors <c>{"detail":[{loc,msg,type}]}</c> (or a
+/// plain string detail), its infrastructure errors <c>{"detail":"…","error_type":"…"}</c> with an
+/// <c>X-Fal-Error-Type</c> header, and the Platform API's <c>{"error":{"type","message",…}}</c> (type becomes
+/// <see cref="ErrorType"/>). Parsing is tolerant: an unreadable body still yields a message.
 /// </summary>
 public sealed record FalErrorDetail(string Message, string? ErrorType, IReadOnlyList<FalValidationItem> Items, bool IsUserRequestTimeout)
 {
@@ -64,10 +65,7 @@ public sealed record FalErrorDetail(string Message, string? ErrorType, IReadOnly
             return new(Truncate(root.GetRawText()), errorType, [], userTimeout);
         }
 
-        if (root.TryGetProperty("error_type", out var et) && et.ValueKind == JsonValueKind.String)
-        {
-            errorType ??= et.GetString();
-        }
+        errorType ??= StringOf(root, "error_type");
 
         var items = new List<FalValidationItem>();
         string message = "";
@@ -83,25 +81,31 @@ public sealed record FalErrorDetail(string Message, string? ErrorType, IReadOnly
                 {
                     items.Add(new FalValidationItem(
                         Location(item),
-                        item.TryGetProperty("msg", out var msg) && msg.ValueKind == JsonValueKind.String ? msg.GetString() ?? "" : "",
-                        item.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String ? type.GetString() : null));
+                        StringOf(item, "msg") ?? "",
+                        StringOf(item, "type")));
                 }
 
                 message = string.Join("; ", items.Select(i => i.Location.Length > 0 ? $"{i.Location}: {i.Message}" : i.Message));
             }
         }
-        else if (root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String)
+        else if (StringOf(root, "error") is { } plain)
         {
-            message = error.GetString() ?? "";
+            message = plain;
         }
-        else if (root.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String)
+        else if (root.TryGetProperty("error", out var platform) && platform.ValueKind == JsonValueKind.Object)
         {
-            message = m.GetString() ?? "";
+            // The Platform API (api.fal.ai/v1): {"error":{"type":"rate_limited","message":"…","docs_url":…,"request_id":…}}.
+            message = StringOf(platform, "message") ?? "";
+            errorType ??= StringOf(platform, "type");
         }
-        else if (root.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String)
+        else if (StringOf(root, "message") is { } m)
+        {
+            message = m;
+        }
+        else if (StringOf(root, "status") is { } status)
         {
             // Cancel answers {"status":"ALREADY_COMPLETED"} and similar.
-            message = s.GetString() ?? "";
+            message = status;
         }
 
         return new(Truncate(message), errorType, items, userTimeout);
@@ -116,6 +120,9 @@ public sealed record FalErrorDetail(string Message, string? ErrorType, IReadOnly
         string what = Message.Length > 0 ? Message.TrimEnd('.') : "no detail given";
         return httpStatus > 0 ? $"fal answered {httpStatus}{kind}: {what}." : $"fal reported an error{kind}: {what}.";
     }
+
+    private static string? StringOf(JsonElement item, string name) =>
+        item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     // "loc" is a path like ["body","image_urls",0]; the first element names the request part.
     private static string Location(JsonElement item)

@@ -10,8 +10,10 @@ namespace Fal;
 /// </summary>
 internal static class FalHttp
 {
-    public static void Authorize(HttpRequestMessage request, FalOptions options) =>
-        request.Headers.Authorization = new AuthenticationHeaderValue("Key", options.Key);
+    public static void Authorize(HttpRequestMessage request, FalOptions options) => Authorize(request, options.Key);
+
+    public static void Authorize(HttpRequestMessage request, string key) =>
+        request.Headers.Authorization = new AuthenticationHeaderValue("Key", key);
 
     public static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpRequestMessage request, CancellationToken cancellationToken)
     {

@@ -19,6 +19,10 @@ public sealed class FalOptions
     [Required]
     public Uri RestBaseUrl { get; set; } = new("https://rest.fal.ai");
 
+    /// <summary>Platform API base URL (request history, pricing, billing, payload deletion).</summary>
+    [Required]
+    public Uri PlatformBaseUrl { get; set; } = new("https://api.fal.ai/v1");
+
     /// <summary>The key set that signs fal's webhooks.</summary>
     [Required]
     public Uri JwksUrl { get; set; } = new("https://rest.fal.ai/.well-known/jwks.json");
@@ -26,6 +30,19 @@ public sealed class FalOptions
     /// <summary>The API key (<c>id:secret</c>); sent as <c>Authorization: Key …</c>. Never logged.</summary>
     [Required(AllowEmptyStrings = false)]
     public string Key { get; set; } = "";
+
+    /// <summary>
+    /// An ADMIN-scope key for the Platform API calls that require one (billing events, payload deletion); optional.
+    /// The queue's usual API-scope key is refused there, so it is kept apart from <see cref="Key"/>. Never logged.
+    /// </summary>
+    public string? AdminKey { get; set; }
+
+    /// <summary>
+    /// How long fal's CDN keeps an uploaded file (<c>X-Fal-Object-Lifecycle</c>), whole seconds rounded up; unset
+    /// leaves it to the account's storage settings. Inputs need to outlive only the wait for the model to read them.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "36500.00:00:00")]
+    public TimeSpan? UploadLifetime { get; set; }
 
     /// <summary>How many times a retryable call is tried in all (the official JS client uses 3).</summary>
     [Range(1, 10)]

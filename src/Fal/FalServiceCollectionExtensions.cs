@@ -1,3 +1,4 @@
+using Fal.Platform;
 using Fal.Queue;
 using Fal.Storage;
 using Fal.Webhooks;
@@ -10,6 +11,10 @@ namespace Fal;
 /// <summary>Registers the fal clients with options bound from configuration and validated at start-up.</summary>
 public static class FalServiceCollectionExtensions
 {
+    /// <summary>
+    /// Adds <see cref="FalQueueClient"/>, <see cref="FalStorageClient"/>, <see cref="FalPlatformClient"/> (typed
+    /// HttpClients) and the webhook verifier with its shared key cache, bound to <paramref name="sectionName"/>.
+    /// </summary>
     public static IServiceCollection AddFalClient(this IServiceCollection services, string sectionName = FalOptions.SectionName)
     {
         services.AddOptions<FalOptions>().BindConfiguration(sectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -17,6 +22,7 @@ public static class FalServiceCollectionExtensions
 
         services.AddHttpClient<FalQueueClient>(ConfigureTimeout);
         services.AddHttpClient<FalStorageClient>(ConfigureTimeout);
+        services.AddHttpClient<FalPlatformClient>(ConfigureTimeout);
         services.AddHttpClient(nameof(FalJwksKeySource), ConfigureTimeout);
 
         // The key cache must outlive requests: one instance, built from a factory-made client.

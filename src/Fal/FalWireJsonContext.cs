@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Fal.Platform;
 using Fal.Queue;
 using Fal.Storage;
 using Fal.Webhooks;
@@ -12,5 +13,10 @@ namespace Fal;
 [JsonSerializable(typeof(CancelResponse))]
 [JsonSerializable(typeof(InitiateUploadRequest))]
 [JsonSerializable(typeof(InitiateUploadResponse))]
+[JsonSerializable(typeof(ObjectLifecycle))]
 [JsonSerializable(typeof(JsonWebKeySet))]
+[JsonSerializable(typeof(RequestsPage))]
+[JsonSerializable(typeof(PricesPage))]
+[JsonSerializable(typeof(BillingPage))]
+[JsonSerializable(typeof(PayloadDeletionResponse))]
 internal sealed partial class FalWireJsonContext : JsonSerializerContext;

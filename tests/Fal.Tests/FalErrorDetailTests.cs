@@ -112,6 +112,28 @@ public sealed class FalErrorDetailTests
         Assert.Equal(expectedMessage, FalErrorDetail.Parse(body).Message);
 
     [Fact]
+    public void Parse_ReadsThePlatformApiShape_TypeAsErrorType()
+    {
+        var error = FalErrorDetail.Parse("""
+            {"error":{"type":"validation_error","message":"endpoint_id is required","docs_url":"https://docs.fal.ai/x","request_id":"p-1"}}
+            """);
+
+        Assert.Equal("validation_error", error.ErrorType);
+        Assert.Equal("endpoint_id is required", error.Message);
+        Assert.Empty(error.Items);
+        Assert.Equal("fal answered 400 (validation_error): endpoint_id is required.", error.Describe(400));
+    }
+
+    [Fact]
+    public void Parse_ToleratesAPlatformErrorWithoutMessageOrType()
+    {
+        var error = FalErrorDetail.Parse("""{"error":{"message":42}}""");
+
+        Assert.Equal("", error.Message);
+        Assert.Null(error.ErrorType);
+    }
+
+    [Fact]
     public void FromJson_ReadsAStatusErrorString()
     {
         using var doc = JsonDocument.Parse("\"Runner disconnected unexpectedly.\"");

@@ -311,4 +311,23 @@ public sealed class FalQueueClientReadTests
         Assert.Equal(HttpStatusCode.BadRequest, ex.StatusCode);
         Assert.Equal(HttpMethod.Put, Assert.Single(stub.Seen).Method);
     }
+
+    [Theory]
+    [InlineData(HttpStatusCode.Accepted, """{"status":"CANCELLATION_REQUESTED"}""", FalCancelOutcome.CancellationRequested)]
+    [InlineData(HttpStatusCode.Accepted, """{"status":"OK"}""", FalCancelOutcome.CancellationRequested)]
+    [InlineData(HttpStatusCode.OK, """{"status":"ALREADY_COMPLETED"}""", FalCancelOutcome.AlreadyCompleted)]
+    [InlineData(HttpStatusCode.OK, """{"status":"NOT_FOUND"}""", FalCancelOutcome.NotFound)]
+    [InlineData(HttpStatusCode.Accepted, """{"status":"SOMETHING_NEW"}""", FalCancelOutcome.CancellationRequested)]
+    [InlineData(HttpStatusCode.Accepted, "", FalCancelOutcome.CancellationRequested)]
+    [InlineData(HttpStatusCode.Accepted, "<html>ok</html>", FalCancelOutcome.CancellationRequested)]
+    public async Task Cancel_ReadsTheStatusOfA2xxAnswer_AndTakesAnythingElseAsOnlyAsked(HttpStatusCode status, string body, FalCancelOutcome expected)
+    {
+        var stub = new StubHandler((_, _) => StubHandler.Json(status, body));
+        var client = TestFal.Queue(TestFal.Options("https://queue.fal.run"), stub);
+
+        var outcome = await client.CancelAsync(FalRequest.FromRequestId(TestFal.Endpoint, "r-1", new Uri("https://queue.fal.run")));
+
+        Assert.Equal(expected, outcome);
+        Assert.Equal(1, stub.Calls);
+    }
 }

@@ -141,28 +141,43 @@ public sealed class FalQueueClientSubmitTests
     [InlineData(502)]
     [InlineData(503)]
     [InlineData(504)]
-    public async Task Submit_RetriesAGatewayError_WhenItCarriesNoRequestId(int status)
+    public async Task Submit_ThrowsUncertain_AndDoesNotRetry_WhenAGatewayErrorWithoutARequestIdFollowsAnAcceptance(int status)
     {
-        await using var fal = await FalEmulatorHost.StartAsync(TestFal.FastEmulator(o => o.Faults.Add(FaultRule.SubmitHttpError(status))));
+        // An edge in front of fal can forward the submit and still answer a bare gateway error: no request id is no proof.
+        await using var fal = await FalEmulatorHost.StartAsync(TestFal.FastEmulator(o => o.Faults.Add(FaultRule.SubmitAcceptedThenHttpError(status, includeRequestIdHeader: false))));
         var client = TestFal.Queue(fal);
 
-        var submission = await TestFal.SubmitAsync(client);
+        var ex = await Assert.ThrowsAsync<FalSubmissionUncertainException>(() => TestFal.SubmitAsync(client));
 
-        Assert.Equal(2, fal.State.GetCount(RequestKind.Submit));
-        Assert.Equal(submission.Request.RequestId, Assert.Single(fal.State.Submissions).RequestId);
+        Assert.Equal(1, fal.State.GetCount(RequestKind.Submit));
+        Assert.Single(fal.State.Submissions);
+        var inner = Assert.IsType<FalApiException>(ex.InnerException);
+        Assert.Equal((HttpStatusCode)status, inner.StatusCode);
+        Assert.Null(inner.RequestId);
     }
 
     [Fact]
-    public async Task Submit_GivesUpAfterMaxAttempts_WhenFalKeepsAnswering503WithoutARequestId()
+    public async Task Submit_ThrowsUncertain_AfterOneTry_WhenFalAnswers503WithoutARequestId()
     {
         await using var fal = await FalEmulatorHost.StartAsync(TestFal.FastEmulator(o => o.Faults.Add(FaultRule.SubmitHttpError(503, count: null))));
         var client = TestFal.Queue(fal, configure: o => o.MaxAttempts = 3);
 
+        var ex = await Assert.ThrowsAsync<FalSubmissionUncertainException>(() => TestFal.SubmitAsync(client));
+
+        Assert.Equal("runner_unavailable", Assert.IsType<FalApiException>(ex.InnerException).Error.ErrorType);
+        Assert.Equal(1, fal.State.GetCount(RequestKind.Submit));
+    }
+
+    [Fact]
+    public async Task Submit_GivesUpAfterMaxAttempts_WhenFalKeepsAnswering429_AndSaysSoPlainly()
+    {
+        await using var fal = await FalEmulatorHost.StartAsync(TestFal.FastEmulator(o => o.Faults.Add(FaultRule.SubmitHttpError(429, count: null))));
+        var client = TestFal.Queue(fal, configure: o => o.MaxAttempts = 3);
+
         var ex = await Assert.ThrowsAsync<FalApiException>(() => TestFal.SubmitAsync(client));
 
-        Assert.IsNotType<FalSubmissionUncertainException>(ex);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, ex.StatusCode);
-        Assert.Equal("runner_unavailable", ex.Error.ErrorType);
+        Assert.Equal(HttpStatusCode.TooManyRequests, ex.StatusCode);
+        Assert.True(ex.IsTransient);
         Assert.Equal(3, fal.State.GetCount(RequestKind.Submit));
         Assert.Empty(fal.State.Submissions);
     }
@@ -232,6 +247,77 @@ public sealed class FalQueueClientSubmitTests
     }
 
     [Fact]
+    public async Task Submit_RetriesAFailedTlsHandshake_WhichNoRequestByteGetsPast()
+    {
+        // A real handshake against a plain-HTTP listener: .NET must raise SecureConnectionError, and fal sees no submit.
+        await using var fal = await FalEmulatorHost.StartAsync(TestFal.FastEmulator());
+        var counting = new RecordingHandler();
+        var client = TestFal.Queue(TestFal.Options(new UriBuilder(fal.BaseUrl) { Scheme = "https" }.Uri, o => o.MaxAttempts = 2), counting);
+
+        var ex = await Assert.ThrowsAsync<HttpRequestException>(() => TestFal.SubmitAsync(client));
+
+        Assert.Equal(HttpRequestError.SecureConnectionError, ex.HttpRequestError);
+        Assert.Equal(2, counting.Seen.Count);
+        Assert.Equal(0, fal.State.GetCount(RequestKind.Submit));
+    }
+
+    [Theory]
+    [InlineData(HttpRequestError.NameResolutionError)]
+    [InlineData(HttpRequestError.ConnectionError)]
+    [InlineData(HttpRequestError.SecureConnectionError)]
+    public async Task Submit_RetriesAConnectFailure_AndRethrowsItAsIs(HttpRequestError error)
+    {
+        var stub = new StubHandler((_, _) => throw new HttpRequestException(error, "no connection"));
+        var client = TestFal.Queue(TestFal.Options("https://queue.fal.run", o => o.MaxAttempts = 3), stub);
+
+        var ex = await Assert.ThrowsAsync<HttpRequestException>(() => TestFal.SubmitAsync(client));
+
+        Assert.Equal(error, ex.HttpRequestError);
+        Assert.Equal(3, stub.Calls);
+    }
+
+    [Theory]
+    [InlineData("reset")]
+    [InlineData("timeout")]
+    [InlineData(nameof(HttpRequestError.Unknown))]
+    [InlineData(nameof(HttpRequestError.ResponseEnded))]
+    [InlineData(nameof(HttpRequestError.HttpProtocolError))]
+    [InlineData(nameof(HttpRequestError.ProxyTunnelError))]
+    public async Task Submit_ThrowsUncertain_AfterOneTry_ForAFailureAfterTheBodyMayHaveLeft(string failure)
+    {
+        Exception thrown = failure switch
+        {
+            "reset" => new IOException("Connection reset by peer"),
+            "timeout" => new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout"),
+            _ => new HttpRequestException(Enum.Parse<HttpRequestError>(failure), "failed after connecting"),
+        };
+        var stub = new StubHandler((_, _) => throw thrown);
+        var client = TestFal.Queue(TestFal.Options("https://queue.fal.run"), stub);
+
+        var ex = await Assert.ThrowsAsync<FalSubmissionUncertainException>(() => TestFal.SubmitAsync(client));
+
+        Assert.Same(thrown, ex.InnerException);
+        Assert.Equal(1, stub.Calls);
+    }
+
+    [Fact]
+    public async Task Submit_SendsTheSameBodyOnEveryTry()
+    {
+        var stub = new StubHandler((_, call) => call == 1
+            ? StubHandler.Json(HttpStatusCode.TooManyRequests, """{"detail":"slow down"}""")
+            : StubHandler.Json(HttpStatusCode.OK, """{"status":"IN_QUEUE","request_id":"r-2"}"""));
+        var client = TestFal.Queue(TestFal.Options("https://queue.fal.run"), stub);
+
+        var submission = await TestFal.SubmitAsync(client);
+
+        Assert.Equal("r-2", submission.Request.RequestId);
+        var tries = stub.Seen.ToList();
+        Assert.Equal(2, tries.Count);
+        Assert.Equal(tries[0].Body, tries[1].Body);
+        Assert.NotEmpty(tries[0].Body);
+    }
+
+    [Fact]
     public async Task Submit_ThrowsAValidationError_WithParsedItems_AndDoesNotRetryA422()
     {
         await using var fal = await FalEmulatorHost.StartAsync(TestFal.FastEmulator(o =>
@@ -274,30 +360,46 @@ public sealed class FalQueueClientSubmitTests
         Assert.Equal("request_timeout", ex.Error.ErrorType);
     }
 
-    [Theory]
-    [InlineData(HttpStatusCode.TooManyRequests)]
-    [InlineData(HttpStatusCode.ServiceUnavailable)]
-    public async Task Submit_DoesNotRetry_WhenFalSaysXFalRetryableFalse(HttpStatusCode status)
+    [Fact]
+    public async Task Submit_DoesNotRetryA429_WhenFalSaysXFalRetryableFalse()
     {
-        var stub = new StubHandler((_, _) => StubHandler.Json(status, """{"detail":"no"}""", ("X-Fal-Retryable", "false")));
+        var stub = new StubHandler((_, _) => StubHandler.Json(HttpStatusCode.TooManyRequests, """{"detail":"no"}""", ("X-Fal-Retryable", "false")));
         var client = TestFal.Queue(TestFal.Options("https://queue.fal.run"), stub);
 
         var ex = await Assert.ThrowsAsync<FalApiException>(() => TestFal.SubmitAsync(client));
 
-        Assert.IsNotType<FalSubmissionUncertainException>(ex);
         Assert.Equal(1, stub.Calls);
         Assert.False(ex.RetryableHint);
         Assert.False(ex.IsTransient);
     }
 
-    [Fact]
-    public async Task Submit_ThrowsUncertain_WhenTheAttemptTimesOutAfterTheBodyWasSent()
+    [Theory]
+    [InlineData("true")]
+    [InlineData("false")]
+    public async Task Submit_ThrowsUncertain_ForA503_WhateverXFalRetryableSays(string retryable)
     {
-        var stub = new StubHandler((_, _) => throw new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout"));
+        // The hint says whether the error is transient, not whether the request was queued.
+        var stub = new StubHandler((_, _) => StubHandler.Json(HttpStatusCode.ServiceUnavailable, """{"detail":"no"}""", ("X-Fal-Retryable", retryable)));
         var client = TestFal.Queue(TestFal.Options("https://queue.fal.run"), stub);
 
         await Assert.ThrowsAsync<FalSubmissionUncertainException>(() => TestFal.SubmitAsync(client));
 
+        Assert.Equal(1, stub.Calls);
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.BadRequest)]
+    [InlineData(HttpStatusCode.Forbidden)]
+    [InlineData(HttpStatusCode.NotFound)]
+    [InlineData(HttpStatusCode.RequestEntityTooLarge)]
+    public async Task Submit_ThrowsTheRefusal_NotUncertain_AndDoesNotRetry_ForA4xx(HttpStatusCode status)
+    {
+        var stub = new StubHandler((_, _) => StubHandler.Json(status, """{"detail":"refused"}""", ("x-fal-request-id", "r-4xx")));
+        var client = TestFal.Queue(TestFal.Options("https://queue.fal.run"), stub);
+
+        var ex = await Assert.ThrowsAsync<FalApiException>(() => TestFal.SubmitAsync(client));
+
+        Assert.Equal(status, ex.StatusCode);
         Assert.Equal(1, stub.Calls);
     }
 
@@ -318,17 +420,6 @@ public sealed class FalQueueClientSubmitTests
     }
 
     [Fact]
-    public async Task Submit_ThrowsUncertain_WhenFalAnswers200WithoutARequestId()
-    {
-        var stub = new StubHandler((_, _) => StubHandler.Json(HttpStatusCode.OK, """{"status":"IN_QUEUE"}"""));
-        var client = TestFal.Queue(TestFal.Options("https://queue.fal.run"), stub);
-
-        await Assert.ThrowsAsync<FalSubmissionUncertainException>(() => TestFal.SubmitAsync(client));
-
-        Assert.Equal(1, stub.Calls);
-    }
-
-    [Fact]
     public async Task Submit_ThrowsUncertain_WhenFalAnswers200WithAnUnreadableBody()
     {
         var stub = new StubHandler((_, _) => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("<html>ok</html>") });
@@ -340,7 +431,7 @@ public sealed class FalQueueClientSubmitTests
     }
 
     [Fact]
-    public async Task Submit_DoesNotRetry_WhenFalAnswers200WithoutARequestId()
+    public async Task Submit_ThrowsUncertain_AndDoesNotRetry_WhenFalAnswers200WithoutARequestId()
     {
         var stub = new StubHandler((_, _) => StubHandler.Json(HttpStatusCode.OK, """{"status":"IN_QUEUE"}"""));
         var client = TestFal.Queue(TestFal.Options("https://queue.fal.run"), stub);

@@ -1,3 +1,4 @@
+using Fal.Platform;
 using Fal.Queue;
 using Fal.Storage;
 using Fal.Webhooks;
@@ -29,6 +30,9 @@ public sealed class FalServiceCollectionExtensionsTests
             ["Fal:QueueBaseUrl"] = "http://127.0.0.1:9500",
             ["Fal:RestBaseUrl"] = "http://127.0.0.1:9501",
             ["Fal:JwksUrl"] = "http://127.0.0.1:9501/.well-known/jwks.json",
+            ["Fal:PlatformBaseUrl"] = "http://127.0.0.1:9501/v1",
+            ["Fal:AdminKey"] = "admin:secret",
+            ["Fal:UploadLifetime"] = "1.00:00:00",
             ["Fal:MaxAttempts"] = "5",
             ["Fal:RetryBaseDelay"] = "00:00:00.250",
             ["Fal:RetryMaxDelay"] = "00:00:04",
@@ -41,6 +45,9 @@ public sealed class FalServiceCollectionExtensionsTests
         Assert.Equal(new Uri("http://127.0.0.1:9500"), options.QueueBaseUrl);
         Assert.Equal(new Uri("http://127.0.0.1:9501"), options.RestBaseUrl);
         Assert.Equal(new Uri("http://127.0.0.1:9501/.well-known/jwks.json"), options.JwksUrl);
+        Assert.Equal(new Uri("http://127.0.0.1:9501/v1"), options.PlatformBaseUrl);
+        Assert.Equal("admin:secret", options.AdminKey);
+        Assert.Equal(TimeSpan.FromDays(1), options.UploadLifetime);
         Assert.Equal(5, options.MaxAttempts);
         Assert.Equal(TimeSpan.FromMilliseconds(250), options.RetryBaseDelay);
         Assert.Equal(TimeSpan.FromSeconds(4), options.RetryMaxDelay);
@@ -57,6 +64,9 @@ public sealed class FalServiceCollectionExtensionsTests
         Assert.Equal(new Uri("https://queue.fal.run"), options.QueueBaseUrl);
         Assert.Equal(new Uri("https://rest.fal.ai"), options.RestBaseUrl);
         Assert.Equal(new Uri("https://rest.fal.ai/.well-known/jwks.json"), options.JwksUrl);
+        Assert.Equal(new Uri("https://api.fal.ai/v1"), options.PlatformBaseUrl);
+        Assert.Null(options.AdminKey);
+        Assert.Null(options.UploadLifetime);
         Assert.Equal(3, options.MaxAttempts);
     }
 
@@ -75,6 +85,7 @@ public sealed class FalServiceCollectionExtensionsTests
 
         Assert.NotNull(sp.GetRequiredService<FalQueueClient>());
         Assert.NotNull(sp.GetRequiredService<FalStorageClient>());
+        Assert.False(sp.GetRequiredService<FalPlatformClient>().HasAdminKey);
         Assert.NotNull(sp.GetRequiredService<FalWebhookVerifier>());
         var source = sp.GetRequiredService<IFalWebhookKeySource>();
         Assert.Same(source, sp.GetRequiredService<FalJwksKeySource>());
@@ -106,6 +117,21 @@ public sealed class FalServiceCollectionExtensionsTests
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
         Assert.Contains(ex.Failures, f => f.Contains(nameof(FalOptions.MaxAttempts), StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("-00:01:00")]
+    public async Task AddFalClient_FailsAtStartUp_WhenTheUploadLifetimeIsNotPositive(string lifetime)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Fal:Key"] = "id:secret", ["Fal:UploadLifetime"] = lifetime });
+        builder.Services.AddFalClient();
+        using var host = builder.Build();
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(ex.Failures, f => f.Contains(nameof(FalOptions.UploadLifetime), StringComparison.Ordinal));
     }
 
     [Fact]

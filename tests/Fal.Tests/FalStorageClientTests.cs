@@ -111,4 +111,58 @@ public sealed class FalStorageClientTests
         Assert.Null(put.Header("Authorization"));
         Assert.Equal("https://rest.fal.ai/storage/upload/initiate?storage_type=fal-cdn-v3", stub.Seen.First().Uri.AbsoluteUri);
     }
+
+    private static StubHandler Cdn() => new((req, _) => req.Method == HttpMethod.Post
+        ? StubHandler.Json(HttpStatusCode.OK, """{"upload_url":"https://storage.example/signed","file_url":"https://v3.fal.media/files/x/ref.png"}""")
+        : new HttpResponseMessage(HttpStatusCode.OK));
+
+    [Fact]
+    public async Task Upload_SendsNoLifecycle_WhenNoLifetimeIsSetAnywhere()
+    {
+        var stub = Cdn();
+        var storage = TestFal.Storage(TestFal.Options("https://rest.fal.ai"), stub);
+
+        await storage.UploadAsync(Png, "image/png", "ref.png");
+
+        Assert.All(stub.Seen, s => Assert.Null(s.Header("X-Fal-Object-Lifecycle")));
+    }
+
+    [Fact]
+    public async Task Upload_SendsTheLifetimeOnInitiateOnly_InWholeSecondsRoundedUp()
+    {
+        var stub = Cdn();
+        var storage = TestFal.Storage(TestFal.Options("https://rest.fal.ai"), stub);
+
+        await storage.UploadAsync(Png, "image/png", "ref.png", TimeSpan.FromSeconds(3599.2));
+
+        var seen = stub.Seen.ToList();
+        Assert.Equal("""{"expiration_duration_seconds":3600}""", seen[0].Header("X-Fal-Object-Lifecycle"));
+        Assert.Null(seen[1].Header("X-Fal-Object-Lifecycle"));
+    }
+
+    [Fact]
+    public async Task Upload_FallsBackToTheConfiguredUploadLifetime_AndACallsOwnLifetimeWins()
+    {
+        var stub = Cdn();
+        var storage = TestFal.Storage(TestFal.Options("https://rest.fal.ai", o => o.UploadLifetime = TimeSpan.FromDays(1)), stub);
+
+        await storage.UploadAsync(Png, "image/png", "a.png");
+        await storage.UploadAsync(Png, "image/png", "b.png", TimeSpan.FromHours(1));
+
+        var initiates = stub.Seen.Where(s => s.Method == HttpMethod.Post).Select(s => s.Header("X-Fal-Object-Lifecycle")).ToList();
+        Assert.Equal(["""{"expiration_duration_seconds":86400}""", """{"expiration_duration_seconds":3600}"""], initiates);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-5)]
+    public async Task Upload_RefusesALifetimeThatIsNotPositive_BeforeSendingAnything(int seconds)
+    {
+        var stub = Cdn();
+        var storage = TestFal.Storage(TestFal.Options("https://rest.fal.ai"), stub);
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => storage.UploadAsync(Png, "image/png", "ref.png", TimeSpan.FromSeconds(seconds)));
+
+        Assert.Equal(0, stub.Calls);
+    }
 }

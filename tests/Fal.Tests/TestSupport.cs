@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Fal.Platform;
 using Fal.Queue;
 using Fal.Storage;
 using Fal.Veo31;
@@ -70,6 +71,9 @@ internal static class TestFal
 
     public static FalStorageClient Storage(FalOptions options, HttpMessageHandler? handler = null) =>
         new(Http(handler), Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System, NullLogger<FalStorageClient>.Instance);
+
+    public static FalPlatformClient Platform(FalOptions options, HttpMessageHandler handler, TimeProvider? time = null) =>
+        new(Http(handler), Microsoft.Extensions.Options.Options.Create(options), time ?? TimeProvider.System, NullLogger<FalPlatformClient>.Instance);
 
     public static ReferenceToVideoInput Input(string prompt = "a cat surfing at dawn") => new()
     {

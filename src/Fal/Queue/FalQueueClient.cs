@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -18,8 +19,13 @@ public sealed partial class FalQueueClient(HttpClient http, IOptions<FalOptions>
     private readonly FalRetry _retry = new(options.Value, time);
 
     /// <summary>
-    /// Submits one request. Throws <see cref="FalSubmissionUncertainException"/> where fal may have accepted
-    /// it without us learning the request id: the caller must not resubmit blindly.
+    /// Submits one request. Retried only where fal cannot have taken it: the connection was never made, or fal
+    /// answered 429. Throws <see cref="FalSubmissionUncertainException"/> wherever fal may have accepted it without us
+    /// learning the request id (any 5xx, a timeout or reset after the body may have left, an unreadable 2xx): the
+    /// caller must not resubmit blindly. A 4xx, and fal's 504 for the caller's own start deadline, are final answers
+    /// (<see cref="FalApiException"/>): fal took nothing that will run or bill; so is a connect failure that outlasts the
+    /// retries (<see cref="HttpRequestException"/>): nothing left. If the caller cancels, fal may still have accepted
+    /// what was already sent.
     /// </summary>
     public async Task<FalSubmission> SubmitAsync<TInput>(string endpointId, TInput input, JsonTypeInfo<TInput> inputType, FalSubmitOptions? submit = null, CancellationToken cancellationToken = default)
     {
@@ -30,11 +36,14 @@ public sealed partial class FalQueueClient(HttpClient http, IOptions<FalOptions>
             url = new Uri($"{url.AbsoluteUri}?fal_webhook={Uri.EscapeDataString(webhook.AbsoluteUri)}");
         }
 
+        // Serialised once, before anything is sent: a bad input fails here, not half-way through a body fal might see.
+        byte[] body = JsonSerializer.SerializeToUtf8Bytes(input, inputType);
         try
         {
             return await _retry.ExecuteAsync(async ct =>
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(input, inputType) };
+                using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
                 FalHttp.Authorize(request, _options);
                 if (submit?.Priority is { } priority)
                 {
@@ -50,8 +59,8 @@ public sealed partial class FalQueueClient(HttpClient http, IOptions<FalOptions>
                 FalSubmission submission;
                 try
                 {
-                    var body = await FalHttp.ReadJsonAsync(response, FalWireJsonContext.Default.SubmitResponse, ct).ConfigureAwait(false);
-                    submission = ToSubmission(endpoint, body);
+                    var answer = await FalHttp.ReadJsonAsync(response, FalWireJsonContext.Default.SubmitResponse, ct).ConfigureAwait(false);
+                    submission = ToSubmission(endpoint, answer);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
                 {
@@ -63,7 +72,7 @@ public sealed partial class FalQueueClient(HttpClient http, IOptions<FalOptions>
                 return submission;
             }, ex => IsSafeToResubmit(ex, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && MayHaveBeenAccepted(ex, cancellationToken))
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not FalSubmissionUncertainException && !IsFinalAnswer(ex))
         {
             Log.SubmitUncertain(logger, endpointId, ex);
             throw new FalSubmissionUncertainException(
@@ -81,7 +90,7 @@ public sealed partial class FalQueueClient(HttpClient http, IOptions<FalOptions>
             using var response = await FalHttp.SendAsync(http, message, ct).ConfigureAwait(false);
             var body = await FalHttp.ReadJsonAsync(response, FalWireJsonContext.Default.StatusResponse, ct).ConfigureAwait(false);
             return ToStatus(body);
-        }, ex => IsRetryableRead(ex, alsoInternalError: true, cancellationToken), cancellationToken);
+        }, ex => FalRetry.IsRetryableRead(ex, alsoInternalError: true, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Fetches the model's output. A failed model answers its error here (as <see cref="FalApiException"/>).
@@ -94,9 +103,12 @@ public sealed partial class FalQueueClient(HttpClient http, IOptions<FalOptions>
             FalHttp.Authorize(message, _options);
             using var response = await FalHttp.SendAsync(http, message, ct).ConfigureAwait(false);
             return await FalHttp.ReadJsonAsync(response, outputType, ct).ConfigureAwait(false);
-        }, ex => IsRetryableRead(ex, alsoInternalError: false, cancellationToken), cancellationToken);
+        }, ex => FalRetry.IsRetryableRead(ex, alsoInternalError: false, cancellationToken), cancellationToken);
 
-    /// <summary>Asks fal to cancel a request. Best effort: a finished request answers AlreadyCompleted.</summary>
+    /// <summary>
+    /// Asks fal to cancel a request. Best effort: even <see cref="FalCancelOutcome.CancellationRequested"/> means only that
+    /// fal was asked; watch the status for COMPLETED (with an error, or even a normal result) to learn what happened.
+    /// </summary>
     public Task<FalCancelOutcome> CancelAsync(FalRequest request, CancellationToken cancellationToken = default) =>
         _retry.ExecuteAsync(async ct =>
         {
@@ -106,7 +118,7 @@ public sealed partial class FalQueueClient(HttpClient http, IOptions<FalOptions>
             try
             {
                 using var response = await FalHttp.SendAsync(http, message, ct).ConfigureAwait(false);
-                return FalCancelOutcome.CancellationRequested;
+                return await CancelAnswerAsync(response, ct).ConfigureAwait(false);
             }
             catch (FalApiException ex) when (ex.StatusCode == HttpStatusCode.BadRequest && ex.Error.Message.Contains("ALREADY_COMPLETED", StringComparison.OrdinalIgnoreCase))
             {
@@ -116,41 +128,71 @@ public sealed partial class FalQueueClient(HttpClient http, IOptions<FalOptions>
             {
                 return FalCancelOutcome.NotFound;
             }
-        }, ex => IsRetryableRead(ex, alsoInternalError: false, cancellationToken), cancellationToken);
+        }, ex => FalRetry.IsRetryableRead(ex, alsoInternalError: false, cancellationToken), cancellationToken);
+
+    // A 2xx says fal took the PUT. Its body's status is read faithfully; what it cannot say (no body, OK, an unknown
+    // word) is still only "asked", never "stopped".
+    private static async Task<FalCancelOutcome> CancelAnswerAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        string? status;
+        try
+        {
+            status = (await response.Content.ReadFromJsonAsync(FalWireJsonContext.Default.CancelResponse, cancellationToken).ConfigureAwait(false))?.Status;
+        }
+        catch (JsonException)
+        {
+            status = null;
+        }
+
+        return status switch
+        {
+            "ALREADY_COMPLETED" => FalCancelOutcome.AlreadyCompleted,
+            "NOT_FOUND" => FalCancelOutcome.NotFound,
+            _ => FalCancelOutcome.CancellationRequested,
+        };
+    }
 
     /// <summary>
-    /// A submit may be retried only where fal cannot have taken the request (no connection was made, fal
-    /// rate-limited it, a gateway error names no request) and fal does not say "don't retry".
+    /// Only proof is proof: a submit is repeated only where no byte of it can have reached fal (<see cref="NeverLeft"/>),
+    /// or fal rate-limited it (429) without saying "don't retry". Everything else leaves fal's decision unknown: any 5xx,
+    /// with or without a request id (an edge in front of fal may answer 502 after forwarding the request), timeouts and
+    /// resets after the body may have left.
     /// </summary>
-    internal static bool IsSafeToResubmit(Exception ex, CancellationToken callerToken) => ex switch
+    internal static bool IsSafeToResubmit(Exception ex, CancellationToken callerToken) => !callerToken.IsCancellationRequested && ex switch
     {
-        HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError } => true,
-        FalApiException api => NeverReachedQueue(api) && api.RetryableHint != false && !callerToken.IsCancellationRequested,
-        _ => false,
+        FalApiException { StatusCode: HttpStatusCode.TooManyRequests } api => api.RetryableHint != false,
+        _ => NeverLeft(ex),
     };
 
     /// <summary>
-    /// After the body left, a timeout, a reset or a 5xx leaves fal's decision unknown, except the answers that prove
-    /// the request never reached the queue, and a start deadline fal enforced (the request is dropped, not run).
+    /// A failed submit that says for certain fal took nothing that will run or bill: it never reached fal, fal refused the
+    /// request itself (4xx), or fal enforced the caller's own start deadline (504 with <c>x-fal-request-timeout-type:
+    /// user</c>, a header only fal sets: the request expired before any runner started it, fal does not bill 5xx, and it
+    /// will not run later). That last one is no acceptance, but not retried either: the deadline was the caller's, and a
+    /// new submit is the caller's decision.
     /// </summary>
-    internal static bool MayHaveBeenAccepted(Exception ex, CancellationToken callerToken) => ex switch
+    internal static bool IsFinalAnswer(Exception ex) => ex switch
     {
-        FalSubmissionUncertainException => false,
-        FalApiException api => (int)api.StatusCode >= 500 && !api.Error.IsUserRequestTimeout && !NeverReachedQueue(api),
-        _ => !IsSafeToResubmit(ex, callerToken) && FalRetry.IsTransportFailure(ex, callerToken),
+        FalApiException { StatusCode: >= HttpStatusCode.BadRequest and < HttpStatusCode.InternalServerError } => true,
+        FalApiException { StatusCode: HttpStatusCode.GatewayTimeout } api => api.Error.IsUserRequestTimeout,
+        _ => NeverLeft(ex),
     };
 
-    // Rate limited, or a gateway error that names no request: fal's queue never saw it.
-    private static bool NeverReachedQueue(FalApiException api) =>
-        api.StatusCode == HttpStatusCode.TooManyRequests
-        || (api.StatusCode is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout
-            && api.RequestId is null && !api.Error.IsUserRequestTimeout);
-
-    private static bool IsRetryableRead(Exception ex, bool alsoInternalError, CancellationToken callerToken) => ex switch
-    {
-        FalApiException api => api.IsTransient || (alsoInternalError && api.StatusCode == HttpStatusCode.InternalServerError && api.RetryableHint != false),
-        _ => FalRetry.IsTransportFailure(ex, callerToken),
-    };
+    /// <summary>
+    /// The connect failures, as .NET 10's SocketsHttpHandler raises them (only while opening a connection, before a
+    /// request byte is written):
+    /// <list type="bullet">
+    /// <item><see cref="HttpRequestError.NameResolutionError"/>: DNS found no host (HostNotFound/TryAgain); no connection was opened.</item>
+    /// <item><see cref="HttpRequestError.ConnectionError"/>: the TCP (or QUIC) connect to fal or to a proxy failed.</item>
+    /// <item><see cref="HttpRequestError.SecureConnectionError"/>: the TLS handshake failed; HTTP follows only a completed
+    /// handshake (SslStream sends no early data).</item>
+    /// </list>
+    /// The handler re-sends a request on its own only where the server cannot have processed it (an HTTP/1.1 request is
+    /// re-sent only if it had no body or awaited 100-continue; HTTP/2 only streams the server refused), so none of these
+    /// hides an earlier attempt that reached fal.
+    /// </summary>
+    private static bool NeverLeft(Exception ex) =>
+        ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError };
 
     private FalSubmission ToSubmission(FalEndpoint endpoint, SubmitResponse body)
     {

@@ -19,4 +19,14 @@ public sealed record FalWebhookDelivery(
     public bool IsOk => string.Equals(Status, "OK", StringComparison.OrdinalIgnoreCase);
 
     public bool HasPayload => Payload is { ValueKind: JsonValueKind.Object };
+
+    /// <summary>
+    /// Whether the id in the signed <c>X-Fal-Webhook-Request-Id</c> header names this delivery: it equals
+    /// <see cref="RequestId"/> or <see cref="GatewayRequestId"/>. fal does not say which id the header carries, and the two
+    /// differ when fal retried the request internally (the gateway id is then its last attempt). Verify the signature
+    /// with the header as sent, check it with this, and key the job on <see cref="RequestId"/>, the queue's id.
+    /// </summary>
+    public bool IsNamedBy(string? signedRequestId) =>
+        !string.IsNullOrEmpty(signedRequestId)
+        && (string.Equals(signedRequestId, RequestId, StringComparison.Ordinal) || string.Equals(signedRequestId, GatewayRequestId, StringComparison.Ordinal));
 }
