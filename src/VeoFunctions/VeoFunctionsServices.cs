@@ -42,6 +42,7 @@ public static class VeoFunctionsServices
         services.TryAddSingleton<BlobContainers>();
         services.TryAddSingleton<ImageStaging>();
         services.TryAddSingleton<SubmissionLedger>();
+        services.TryAddSingleton<DeliveryLedger>();
         services.TryAddSingleton<JobClaims>();
         return services;
     }
@@ -67,6 +68,7 @@ public static class VeoFunctionsServices
         services.AddOptions<JobOptions>().BindConfiguration(JobOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<VideoRequestParser>();
         services.TryAddSingleton<JobScheduler>();
+        services.TryAddSingleton<FalWebhookIntake>();
         return services;
     }
 }

@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -32,7 +33,16 @@ public sealed class CancelVideoJob
             return Problems.Conflict($"The job has already ended ({instance.RuntimeStatus.ToString().ToLowerInvariant()}).");
         }
 
-        await durable.RaiseEventAsync(jobId, VideoJobOrchestrator.CancelEvent, "caller", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await durable.RaiseEventAsync(jobId, VideoJobOrchestrator.CancelEvent, "caller", cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition)
+        {
+            // It ended between the look and the raise (the Functions host checks before raising, and throws).
+            return Problems.Conflict("The job has already ended.");
+        }
+
         return new AcceptedResult($"{request.Scheme}://{request.Host}/api/videos/{jobId}", new { jobId, cancelRequested = true });
     }
 }

@@ -20,6 +20,6 @@ public sealed class GetVideoJob
         var instance = await durable.FindJobAsync(jobId, withInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
         return instance is null
             ? Problems.NotFound("No job has that id.")
-            : new OkObjectResult(JobStatus.From(instance));
+            : new OkObjectResult(await durable.StatusOfAsync(instance, cancellationToken).ConfigureAwait(false));
     }
 }

@@ -60,11 +60,12 @@ public sealed class ListVideoJobs
 
         if (page is not null)
         {
-            var jobs = page.Values
-                .Where(instance => instance.Name == nameof(VideoJobOrchestrator))
-                .OrderByDescending(instance => instance.CreatedAt)
-                .Select(JobStatus.From)
-                .ToList();
+            var jobs = new List<JobStatus>();
+            foreach (var instance in page.Values.Where(instance => instance.Name == nameof(VideoJobOrchestrator)).OrderByDescending(instance => instance.CreatedAt))
+            {
+                jobs.Add(await durable.StatusOfAsync(instance, cancellationToken).ConfigureAwait(false));
+            }
+
             return new OkObjectResult(new { jobs, continuationToken = page.ContinuationToken });
         }
 

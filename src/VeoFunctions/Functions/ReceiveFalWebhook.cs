@@ -1,28 +1,22 @@
 using System.Text.Json;
 using Fal;
-using Fal.Queue;
-using Fal.Veo31;
 using Fal.Webhooks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using VeoFunctions.Http;
 using VeoFunctions.Jobs;
-using VeoFunctions.Money;
-using VeoFunctions.Storage;
 
 namespace VeoFunctions.Functions;
 
 /// <summary>
-/// <c>POST /api/fal/webhook?job={jobId}</c>: anonymous, so the signature is the only proof it is fal. Verified on
-/// the raw bytes, matched to the job's own fal request, then raised as an event. Delivered twice, it is raised
-/// twice, and the second is ignored by an orchestration that already moved on.
+/// <c>POST /api/fal/webhook?job={jobId}&amp;token={token}</c>: anonymous, so the signature is the only proof it is fal.
+/// Verified on the raw bytes, then handed to <see cref="FalWebhookIntake"/>. Every genuine delivery gets a 2xx,
+/// whatever state its job is in (duplicates, late ones, ones for ended jobs): fal would otherwise retry it for hours.
 /// </summary>
-public sealed partial class ReceiveFalWebhook(
-    FalWebhookVerifier verifier, SubmissionLedger ledger, IOptions<FalOptions> fal, TimeProvider time, ILogger<ReceiveFalWebhook> logger)
+public sealed partial class ReceiveFalWebhook(FalWebhookVerifier verifier, FalWebhookIntake intake, ILogger<ReceiveFalWebhook> logger)
 {
     public const int MaxBodyBytes = 1024 * 1024;
 
@@ -63,84 +57,24 @@ public sealed partial class ReceiveFalWebhook(
             delivery = null;
         }
 
-        if (delivery is null || delivery.RequestId != verification.RequestId)
+        // The signed header id is fal's request id, or its gateway id when fal retried internally; the job is bound by
+        // the body's request_id.
+        if (delivery?.RequestId is null || !delivery.IsNamedBy(verification.RequestId))
         {
             return Problems.BadRequest("The webhook body is not a fal delivery for the signed request id.");
         }
 
-        var recorded = await ledger.FindAsync(jobId!, cancellationToken).ConfigureAwait(false);
-        if (recorded is null)
+        return await intake.AcceptAsync(durable, jobId!, request.Query["token"], delivery, cancellationToken).ConfigureAwait(false) switch
         {
-            string? token = await ledger.StartedWithTokenAsync(jobId!, cancellationToken).ConfigureAwait(false);
-            if (token is null)
-            {
-                return Problems.NotFound("This job has no fal request on record.");
-            }
-
-            if (!TokenMatches(token, request.Query["token"]))
-            {
-                Log.Rejected(logger, jobId, "wrong webhook token for a job awaiting adoption");
-                return Problems.Unauthorized("The webhook URL's token is not this job's.");
-            }
-
-            // The submit was sent but its answer is not on record (lost to a crash or a timeout, or simply slower than
-            // fal): this signed delivery, to the URL only this job was given, tells which request is the job's.
-            var named = FalRequest.FromRequestId(ReferenceToVideoInput.EndpointId, delivery.RequestId!, fal.Value.QueueBaseUrl);
-            recorded = await ledger.AdoptAsync(jobId!, new FalJob(named.RequestId, named.StatusUrl, named.ResponseUrl, named.CancelUrl, null, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
-            Log.Adopted(logger, jobId!, recorded.RequestId);
-        }
-
-        if (recorded.RequestId != delivery.RequestId)
-        {
-            Log.WrongJob(logger, jobId!, delivery.RequestId!);
-            return Problems.Conflict("The fal request does not belong to this job.");
-        }
-
-        await durable.RaiseEventAsync(jobId!, VideoJobOrchestrator.FalWebhookEvent, ToEvent(delivery), cancellationToken).ConfigureAwait(false);
-        Log.Raised(logger, jobId!, delivery.RequestId!, delivery.Status ?? "?");
-        return new OkResult();
-    }
-
-    // An empty token never matches: an intent without one (or a forged URL without one) cannot adopt.
-    private static bool TokenMatches(string expected, string? given) =>
-        expected.Length > 0 && given is not null && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
-            System.Text.Encoding.UTF8.GetBytes(expected), System.Text.Encoding.UTF8.GetBytes(given));
-
-    internal static FalWebhookEvent ToEvent(FalWebhookDelivery delivery)
-    {
-        string requestId = delivery.RequestId!;
-        if (!delivery.IsOk)
-        {
-            var detail = delivery.Payload is { } payload ? FalErrorDetail.FromJson(payload) : FalErrorDetail.Empty;
-            string why = detail.Message.Length > 0 ? detail.Describe(0) : $"fal reported the generation failed: {delivery.Error ?? "no detail given"}.";
-            return new FalWebhookEvent(requestId, false, null, null, null, why);
-        }
-
-        Fal.Veo31.FalFile? video = null;
-        try
-        {
-            video = delivery.HasPayload ? delivery.Payload!.Value.Deserialize(FalJsonContext.Default.ReferenceToVideoOutput)?.Video : null;
-        }
-        catch (JsonException)
-        {
-            // An unexpected payload shape: the orchestrator fetches the result from the queue instead.
-        }
-
-        return new FalWebhookEvent(requestId, true, video?.Url, video?.ContentType, video?.FileSize, null);
+            WebhookIntakeOutcome.WrongToken => Problems.Unauthorized("The webhook URL's token is not this job's."),
+            WebhookIntakeOutcome.WrongJob => Problems.Conflict("The fal request does not belong to this job."),
+            _ => new OkResult(),
+        };
     }
 
     private static partial class Log
     {
         [LoggerMessage(4001, LogLevel.Warning, "Refused a webhook for job {JobId}: {Reason}")]
         public static partial void Rejected(ILogger logger, string? jobId, string reason);
-
-        [LoggerMessage(4002, LogLevel.Warning, "Refused a signed webhook for job {JobId}: fal request {RequestId} belongs to another job")]
-        public static partial void WrongJob(ILogger logger, string jobId, string requestId);
-
-        [LoggerMessage(4004, LogLevel.Warning, "Job {JobId} adopted fal request {RequestId} from its webhook: the submit's own answer was not on record")]
-        public static partial void Adopted(ILogger logger, string jobId, string requestId);
-
-        [LoggerMessage(4003, LogLevel.Information, "Webhook for job {JobId}, fal request {RequestId}: {Status}")]
-        public static partial void Raised(ILogger logger, string jobId, string requestId, string status);
     }
 }

@@ -9,6 +9,30 @@ public static class JobIds
     public static bool IsWellFormed(string? jobId) =>
         jobId is { Length: > 0 and <= 64 } && jobId.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c));
 
+    /// <summary>
+    /// The instance id of the job's salvage run. The dash makes it unreachable as a job id from outside, so no
+    /// caller-chosen id can collide with it.
+    /// </summary>
+    public static string SalvageIdFor(string jobId) => $"{jobId}-salvage";
+
+    /// <summary>The job's salvage run, if one was started.</summary>
+    public static async Task<OrchestrationMetadata?> FindSalvageAsync(this DurableTaskClient durable, string jobId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(durable);
+        var instance = await durable.GetInstanceAsync(SalvageIdFor(jobId), getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
+        return instance?.Name == nameof(VideoSalvageOrchestrator) ? instance : null;
+    }
+
+    /// <summary>The job's status, with its salvage run's progress when the job ended without its video.</summary>
+    public static async Task<JobStatus> StatusOfAsync(this DurableTaskClient durable, OrchestrationMetadata job, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        var salvage = job.IsCompleted && job.RuntimeStatus != OrchestrationRuntimeStatus.Completed
+            ? await durable.FindSalvageAsync(job.InstanceId, cancellationToken).ConfigureAwait(false)
+            : null;
+        return JobStatus.From(job, salvage);
+    }
+
     /// <summary>The job's orchestration; null for an ill-formed or unknown id, or another orchestration's instance.</summary>
     public static async Task<OrchestrationMetadata?> FindJobAsync(this DurableTaskClient durable, string jobId, bool withInputsAndOutputs, CancellationToken cancellationToken)
     {

@@ -23,6 +23,24 @@ public sealed class JobOptions
     /// <summary>A job fal has neither finished nor failed by then is cancelled at fal and fails.</summary>
     public TimeSpan Deadline { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// After fal was asked to stop a request (deadline or a caller's cancel), how long to wait for fal's last word. A
+    /// partner model like Veo may finish anyway, and then the paid video is archived.
+    /// </summary>
+    public TimeSpan CancelGrace { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// The longest fal may take to generate once it started. With the deadline (sent to fal as the start timeout) it
+    /// bounds when a request queued by a submit whose answer was lost must show in fal's request list.
+    /// </summary>
+    public TimeSpan MaxGenerationTime { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How long a failing archive (fal's CDN, our storage) is retried before it waits for a resume.</summary>
+    public TimeSpan ArchiveHorizon { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The cap of the pause between archive rounds.</summary>
+    public TimeSpan MaxArchiveRetryInterval { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>The first wait before an activity that failed transiently is tried again (doubling after).</summary>
     public TimeSpan FirstRetryInterval { get; set; } = TimeSpan.FromSeconds(5);
 

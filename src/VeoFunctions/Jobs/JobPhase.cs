@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace VeoFunctions.Jobs;
 
-/// <summary>Where a job is, in the order a job passes through.</summary>
+/// <summary>Where a job is, in the order a job passes through; <see cref="Cancelled"/> is a caller's stop.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<JobPhase>))]
 public enum JobPhase
 {
@@ -14,4 +14,5 @@ public enum JobPhase
     Archiving,
     Completed,
     Failed,
+    Cancelled,
 }

@@ -62,7 +62,7 @@ public sealed class JobScheduler(ImageStaging staging, JobClaims claims, IOption
             draft.Request,
             images,
             WebhookUrl(jobs.PublicBaseUrl, jobId),
-            new JobTiming(jobs.FirstStatusCheck, jobs.MaxStatusCheckInterval, jobs.Deadline, jobs.FirstRetryInterval, jobs.MaxActivityAttempts),
+            JobTiming.From(jobs),
             time.GetUtcNow(),
             fingerprint);
         try

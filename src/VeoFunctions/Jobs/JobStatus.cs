@@ -2,7 +2,11 @@ using Microsoft.DurableTask.Client;
 
 namespace VeoFunctions.Jobs;
 
-/// <summary>What <c>GET /api/videos/{jobId}</c> answers.</summary>
+/// <summary>
+/// What <c>GET /api/videos/{jobId}</c> answers. <see cref="Timeline"/> says when the job entered each phase;
+/// <see cref="LastError"/> is a passing trouble it is working through; <see cref="Note"/> what a cancel achieved;
+/// <see cref="Salvaged"/> that the video came after the job had ended and was archived by its salvage run.
+/// </summary>
 public sealed record JobStatus(
     string JobId,
     string Phase,
@@ -11,31 +15,68 @@ public sealed record JobStatus(
     string? FalRequestId,
     int? QueuePosition,
     ArchivedVideo? Video,
-    string? Error)
+    string? Error,
+    IReadOnlyList<PhaseChange>? Timeline = null,
+    string? LastError = null,
+    IReadOnlyList<string>? Logs = null,
+    string? Note = null,
+    bool Salvaged = false)
 {
-    /// <summary>Reads a job's status from its orchestration instance.</summary>
-    public static JobStatus From(OrchestrationMetadata instance)
+    /// <summary>Reads a job's status from its orchestration instance and, if it has one, its salvage run.</summary>
+    public static JobStatus From(OrchestrationMetadata instance, OrchestrationMetadata? salvage = null)
     {
         ArgumentNullException.ThrowIfNull(instance);
         var progress = instance.ReadCustomStatusAs<JobProgress>();
         var phase = instance.RuntimeStatus switch
         {
-            OrchestrationRuntimeStatus.Completed => JobPhase.Completed,
-            OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated => JobPhase.Failed,
+            OrchestrationRuntimeStatus.Completed => progress?.Phase == JobPhase.Cancelled ? JobPhase.Cancelled : JobPhase.Completed,
+            OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated => progress?.Phase == JobPhase.Cancelled ? JobPhase.Cancelled : JobPhase.Failed,
             _ => progress?.Phase ?? JobPhase.Validating,
         };
         var output = instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? instance.ReadOutputAs<VideoJobResult>() : null;
-        string? error = phase == JobPhase.Failed
+        string? error = phase is JobPhase.Failed or JobPhase.Cancelled && output is null
             ? progress?.Error ?? instance.FailureDetails?.ErrorMessage ?? "The job was stopped before it finished."
             : null;
-        return new JobStatus(
+        var status = new JobStatus(
             instance.InstanceId,
-            phase.ToString().ToLowerInvariant(),
+            Name(phase),
             instance.CreatedAt,
             instance.LastUpdatedAt,
             output?.FalRequestId ?? progress?.FalRequestId,
             phase is JobPhase.Queued ? progress?.QueuePosition : null,
             output?.Video ?? progress?.Video,
-            error);
+            error,
+            progress?.Timeline,
+            instance.IsCompleted ? null : progress?.LastError,
+            progress?.Logs,
+            progress?.Note);
+        return salvage is null || output is not null ? status : WithSalvage(status, salvage);
     }
+
+    // A job that ended without its video, whose video fal delivered later: the salvage run's progress is the job's.
+    private static JobStatus WithSalvage(JobStatus job, OrchestrationMetadata salvage)
+    {
+        var progress = salvage.ReadCustomStatusAs<JobProgress>();
+        var video = salvage.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? salvage.ReadOutputAs<VideoJobResult>()?.Video : progress?.Video;
+        var phase = salvage.RuntimeStatus switch
+        {
+            OrchestrationRuntimeStatus.Completed => job.Phase == Name(JobPhase.Cancelled) ? JobPhase.Cancelled : JobPhase.Completed,
+            OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated => job.Phase == Name(JobPhase.Cancelled) ? JobPhase.Cancelled : JobPhase.Failed,
+            _ => JobPhase.Archiving,
+        };
+        string? error = phase == JobPhase.Failed ? progress?.Error ?? salvage.FailureDetails?.ErrorMessage ?? job.Error : phase == JobPhase.Cancelled && video is null ? job.Error : null;
+        return job with
+        {
+            Phase = Name(phase),
+            LastUpdatedAt = salvage.LastUpdatedAt > job.LastUpdatedAt ? salvage.LastUpdatedAt : job.LastUpdatedAt,
+            Video = video,
+            Error = error,
+            Timeline = [.. job.Timeline ?? [], .. progress?.Timeline ?? []],
+            LastError = salvage.IsCompleted ? null : progress?.LastError,
+            Note = video is null ? job.Note : $"{(job.Error ?? job.Note)?.TrimEnd('.')}. fal delivered the video afterwards, and it was archived.",
+            Salvaged = true,
+        };
+    }
+
+    private static string Name(JobPhase phase) => phase.ToString().ToLowerInvariant();
 }

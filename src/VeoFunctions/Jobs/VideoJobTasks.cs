@@ -11,13 +11,16 @@ public static class VideoJobTasks
         ArgumentNullException.ThrowIfNull(registry);
         return registry
             .AddOrchestrator<VideoJobOrchestrator>()
+            .AddOrchestrator<VideoSalvageOrchestrator>()
             .AddActivity<FetchImage>()
             .AddActivity<UploadImageToFal>()
             .AddActivity<SubmitToFal>()
             .AddActivity<FindFalRequest>()
+            .AddActivity<FindLostRequest>()
             .AddActivity<CheckFalStatus>()
             .AddActivity<FetchFalResult>()
             .AddActivity<CancelFalRequest>()
+            .AddActivity<CloseWithoutVideo>()
             .AddActivity<ArchiveVideo>();
     }
 }

@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Azure;
+using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using VeoFunctions.Jobs;
 using VeoFunctions.Storage;
@@ -8,40 +10,43 @@ using VeoFunctions.Storage;
 namespace VeoFunctions.Money;
 
 /// <summary>
-/// Makes the paid step, the submit to fal, happen at most once per job even if its activity runs again
+/// Makes the paid step, the submit to fal, happen at most once per attempt even if its activity runs again
 /// (a worker crash, a redelivered work item). Before submitting, an intent marker is created exclusively;
 /// the moment fal answers, the request is recorded. A rerun finds the record and returns it; a rerun that
-/// finds only the marker cannot know whether fal took the request, and must not submit again. If fal did
-/// take it, its signed webhook (whose URL names the job) later supplies the request id: it is adopted.
+/// finds only the marker cannot know whether fal took the request, and must not submit again. The request is
+/// then found (fal's signed webhook to this job's own URL, or fal's request list) and adopted. A second attempt
+/// has its own marker and is made only once fal's list has shown that the first one was never queued.
 /// </summary>
+/// <remarks>
+/// Everything lives under <c>ledger/{jobId}/</c>, which no retention rule touches. Jobs started by the release
+/// before prefixes existed kept theirs under <c>{jobId}/</c>: those names are still read.
+/// </remarks>
 public sealed class SubmissionLedger(BlobContainers containers)
 {
     public async Task<FalJob?> FindAsync(string jobId, CancellationToken cancellationToken)
     {
         var container = await containers.WorkAsync().ConfigureAwait(false);
-        try
-        {
-            var content = await container.GetBlobClient(RecordName(jobId)).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
-            return content.Value.Content.ToObjectFromJson<FalJob>(JsonOptions);
-        }
-        catch (RequestFailedException ex) when (ex.Status == (int)HttpStatusCode.NotFound)
-        {
-            return null;
-        }
+        return await ReadAsync<FalJob>(container, RecordName(jobId), cancellationToken).ConfigureAwait(false)
+            ?? await ReadAsync<FalJob>(container, $"{jobId}/submission.json", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Claims the right to submit, keeping the job's webhook token with the claim. False when an earlier attempt
-    /// already claimed it. Each attempt marks its claim with its own nonce, so a create that the SDK re-sent after
-    /// a timeout (and that answers 409 to itself) is recognised as ours.
+    /// Claims the right to make submit attempt <paramref name="attempt"/>, keeping the job's webhook token with the
+    /// claim. False when that attempt was already claimed. Each call marks its claim with its own nonce, so a create
+    /// that the SDK re-sent after a timeout (and that answers 409 to itself) is recognised as ours.
     /// </summary>
-    public async Task<bool> TryBeginAsync(string jobId, string webhookToken, CancellationToken cancellationToken)
+    public async Task<bool> TryBeginAsync(string jobId, string webhookToken, int attempt, CancellationToken cancellationToken)
     {
         var container = await containers.WorkAsync().ConfigureAwait(false);
+        if (attempt == 1 && await ExistsAsync(container.GetBlobClient($"{jobId}/submit-intent"), cancellationToken).ConfigureAwait(false))
+        {
+            return false; // the previous release made this attempt
+        }
+
         var intent = new SubmitIntent(webhookToken, Guid.NewGuid().ToString("N"));
         try
         {
-            await container.GetBlobClient(IntentName(jobId)).UploadAsync(
+            await container.GetBlobClient(IntentName(jobId, attempt)).UploadAsync(
                 BinaryData.FromObjectAsJson(intent, JsonOptions),
                 new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } },
                 cancellationToken).ConfigureAwait(false);
@@ -49,46 +54,38 @@ public sealed class SubmissionLedger(BlobContainers containers)
         }
         catch (RequestFailedException ex) when (ex.Status == (int)HttpStatusCode.Conflict)
         {
-            return (await ReadIntentAsync(jobId, cancellationToken).ConfigureAwait(false))?.Attempt == intent.Attempt;
+            return (await ReadIntentAsync(container, IntentName(jobId, attempt), cancellationToken).ConfigureAwait(false))?.Attempt == intent.Attempt;
         }
     }
 
-    /// <summary>Releases the claim after a failure that fal certainly did not accept, so a retry may submit.</summary>
-    public async Task AbandonAsync(string jobId, CancellationToken cancellationToken)
+    /// <summary>Releases a claim after a failure that fal certainly did not accept, so a retry may submit.</summary>
+    public async Task AbandonAsync(string jobId, int attempt, CancellationToken cancellationToken)
     {
         var container = await containers.WorkAsync().ConfigureAwait(false);
-        await container.GetBlobClient(IntentName(jobId)).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await container.GetBlobClient(IntentName(jobId, attempt)).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The webhook token of a submit that was started (answered or not), or null if none was.</summary>
-    public async Task<string?> StartedWithTokenAsync(string jobId, CancellationToken cancellationToken) =>
-        (await ReadIntentAsync(jobId, cancellationToken).ConfigureAwait(false))?.WebhookToken;
-
-    private async Task<SubmitIntent?> ReadIntentAsync(string jobId, CancellationToken cancellationToken)
+    public async Task<string?> StartedWithTokenAsync(string jobId, CancellationToken cancellationToken)
     {
         var container = await containers.WorkAsync().ConfigureAwait(false);
-        try
-        {
-            var intent = await container.GetBlobClient(IntentName(jobId)).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
-            return intent.Value.Content.ToObjectFromJson<SubmitIntent>(JsonOptions);
-        }
-        catch (RequestFailedException ex) when (ex.Status == (int)HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-        catch (JsonException)
-        {
-            // Unreadable, yet a submit was started: it holds the claim, and no token can match it.
-            return new SubmitIntent("", "");
-        }
+        var intent = await ReadIntentAsync(container, IntentName(jobId, 1), cancellationToken).ConfigureAwait(false)
+            ?? await ReadIntentAsync(container, $"{jobId}/submit-intent", cancellationToken).ConfigureAwait(false);
+        return intent?.WebhookToken;
     }
 
     /// <summary>
-    /// Records a request learnt from fal's webhook when the submit's own answer was lost, unless a record exists
-    /// already (the submit's answer wins: it carries fal's own URLs). Returns the record now in place.
+    /// Records a request found without the submit's own answer (named by fal's webhook, or found in fal's request
+    /// list), unless a record exists already: the first record wins, so every path agrees on one request.
+    /// Returns the record now in place.
     /// </summary>
     public async Task<FalJob> AdoptAsync(string jobId, FalJob learnt, CancellationToken cancellationToken)
     {
+        if (await FindAsync(jobId, cancellationToken).ConfigureAwait(false) is { } existing)
+        {
+            return existing;
+        }
+
         var container = await containers.WorkAsync().ConfigureAwait(false);
         try
         {
@@ -104,17 +101,49 @@ public sealed class SubmissionLedger(BlobContainers containers)
         }
     }
 
+    /// <summary>Records fal's own answer to a submit. It overwrites an adopted record: fal's answer carries its own URLs.</summary>
     public async Task RecordAsync(string jobId, FalJob job, CancellationToken cancellationToken)
     {
         var container = await containers.WorkAsync().ConfigureAwait(false);
         await container.GetBlobClient(RecordName(jobId)).UploadAsync(BinaryData.FromObjectAsJson(job, JsonOptions), overwrite: true, cancellationToken).ConfigureAwait(false);
     }
 
+    internal static string RecordName(string jobId) => $"ledger/{jobId}/submission.json";
+
+    internal static string IntentName(string jobId, int attempt) =>
+        attempt == 1 ? $"ledger/{jobId}/submit-intent" : string.Create(CultureInfo.InvariantCulture, $"ledger/{jobId}/submit-intent-{attempt}");
+
+    private static async Task<SubmitIntent?> ReadIntentAsync(BlobContainerClient container, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadAsync<SubmitIntent>(container, name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (JsonException)
+        {
+            // Unreadable, yet a submit was started: it holds the claim, and no token can match it.
+            return new SubmitIntent("", "");
+        }
+    }
+
+    private static async Task<T?> ReadAsync<T>(BlobContainerClient container, string name, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            var content = await container.GetBlobClient(name).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            return content.Value.Content.ToObjectFromJson<T>(JsonOptions);
+        }
+        catch (RequestFailedException ex) when (ex.Status == (int)HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<bool> ExistsAsync(BlobClient blob, CancellationToken cancellationToken) =>
+        (await blob.ExistsAsync(cancellationToken).ConfigureAwait(false)).Value;
+
     private sealed record SubmitIntent(string WebhookToken, string Attempt);
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
-
-    private static string RecordName(string jobId) => $"{jobId}/submission.json";
-
-    private static string IntentName(string jobId) => $"{jobId}/submit-intent";
 }

@@ -13,6 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 using VeoFunctions.Archive;
 using VeoFunctions.IntegrationTests.Infrastructure;
 using VeoFunctions.Jobs;
+using VeoFunctions.Money;
 using Xunit.Abstractions;
 
 namespace VeoFunctions.IntegrationTests.Crash;
@@ -33,19 +34,23 @@ public sealed class CrashRig : IAsyncDisposable
     private readonly Dictionary<string, string> _workerEnvironment;
     private readonly Dictionary<string, string> _sidecarEnvironment;
     private readonly List<ChildProcess> _processes = [];
-    private readonly ServiceProvider _clientServices;
+    private readonly string _sidecarUrl;
+    private readonly int _functionsPort;
     private readonly DateTime _started = DateTime.Now;
+    private ServiceProvider _clientServices;
 
     private CrashRig(ITestOutputHelper output, FalEmulatorHost fal, IConfiguration configuration, Dictionary<string, string> sidecarEnvironment,
-        Dictionary<string, string> workerEnvironment, ServiceProvider clientServices, FunctionsHttpHost functions)
+        Dictionary<string, string> workerEnvironment, string sidecarUrl, int functionsPort, ServiceProvider clientServices, FunctionsHttpHost functions)
     {
         _output = output;
         Fal = fal;
         Configuration = configuration;
         _sidecarEnvironment = sidecarEnvironment;
         _workerEnvironment = workerEnvironment;
+        _sidecarUrl = sidecarUrl;
+        _functionsPort = functionsPort;
         _clientServices = clientServices;
-        Client = clientServices.GetRequiredService<DurableTaskClient>();
+        Client = new HostLikeDurableClient(clientServices.GetRequiredService<DurableTaskClient>());
         Functions = functions;
         Http = new HttpClient { BaseAddress = functions.BaseUrl };
         var service = new BlobServiceClient(configuration["Storage:ConnectionString"]);
@@ -57,12 +62,12 @@ public sealed class CrashRig : IAsyncDisposable
 
     public IConfiguration Configuration { get; }
 
-    /// <summary>A client of the sidecar, as the app's HTTP functions use it.</summary>
-    public DurableTaskClient Client { get; }
+    /// <summary>A client of the sidecar, as the app's HTTP functions use it (behaving as the Functions host's does).</summary>
+    public HostLikeDurableClient Client { get; private set; }
 
-    public FunctionsHttpHost Functions { get; }
+    public FunctionsHttpHost Functions { get; private set; }
 
-    public HttpClient Http { get; }
+    public HttpClient Http { get; private set; }
 
     public BlobContainerClient Videos { get; }
 
@@ -74,8 +79,9 @@ public sealed class CrashRig : IAsyncDisposable
 
     /// <summary>Starts the emulator, the sidecar (waits until it serves), the HTTP functions and a first worker (waits until it is connected).</summary>
     /// <param name="configure">May change the app's settings (worker and HTTP functions alike) once the emulator runs.</param>
+    /// <param name="appVersion">The app's orchestration version (host.json defaultVersion); null for the first release, which had none.</param>
     public static async Task<CrashRig> StartAsync(Azurite azurite, ITestOutputHelper output, EmulatorOptions? emulator = null,
-        Action<FalEmulatorHost, IDictionary<string, string?>>? configure = null)
+        Action<FalEmulatorHost, IDictionary<string, string?>>? configure = null, string? appVersion = VideoJobOrchestrator.Version)
     {
         emulator ??= new EmulatorOptions();
         var fal = await FalEmulatorHost.StartAsync(emulator);
@@ -88,6 +94,7 @@ public sealed class CrashRig : IAsyncDisposable
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var workerEnvironment = values.ToDictionary(p => p.Key.Replace(":", "__", StringComparison.Ordinal), p => p.Value!);
         workerEnvironment["Worker__SidecarUrl"] = sidecarUrl;
+        workerEnvironment["Worker__Version"] = appVersion ?? "";
         var sidecarEnvironment = new Dictionary<string, string>
         {
             ["Sidecar__Port"] = $"{sidecarPort}",
@@ -96,14 +103,12 @@ public sealed class CrashRig : IAsyncDisposable
             ["Sidecar__WorkerId"] = $"crash-sidecar-{n}",
         };
 
-        var clientCollection = new ServiceCollection().AddLogging();
-        clientCollection.AddDurableTaskClient(b => b.UseGrpc(GrpcChannel.ForAddress(sidecarUrl)));
-        var clientServices = clientCollection.BuildServiceProvider();
+        var clientServices = ClientServices(sidecarUrl, appVersion);
         CrashRig? rig = null;
         try
         {
-            var functions = await FunctionsHttpHost.StartAsync(functionsPort, configuration, clientServices.GetRequiredService<DurableTaskClient>());
-            rig = new CrashRig(output, fal, configuration, sidecarEnvironment, workerEnvironment, clientServices, functions);
+            var functions = await FunctionsHttpHost.StartAsync(functionsPort, configuration, new HostLikeDurableClient(clientServices.GetRequiredService<DurableTaskClient>()));
+            rig = new CrashRig(output, fal, configuration, sidecarEnvironment, workerEnvironment, sidecarUrl, functionsPort, clientServices, functions);
             await rig.StartSidecarAsync();
             await rig.StartWorkerAsync();
             return rig;
@@ -122,6 +127,44 @@ public sealed class CrashRig : IAsyncDisposable
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// Deploys the app at another orchestration version, as a deploy does: the worker stops, the HTTP functions come
+    /// back (same address, so fal's webhook URLs still reach them) stamping the new version on new jobs, and a worker
+    /// of the new version starts. Jobs in flight carry on under the version they started with.
+    /// </summary>
+    public async Task DeployAsync(string appVersion)
+    {
+        if (Worker is { HasExited: false })
+        {
+            await KillWorkerAsync();
+        }
+
+        Http.Dispose();
+        await Functions.DisposeAsync();
+        await _clientServices.DisposeAsync();
+        _clientServices = ClientServices(_sidecarUrl, appVersion);
+        Client = new HostLikeDurableClient(_clientServices.GetRequiredService<DurableTaskClient>());
+        Functions = await FunctionsHttpHost.StartAsync(_functionsPort, Configuration, Client);
+        Http = new HttpClient { BaseAddress = Functions.BaseUrl };
+        _workerEnvironment["Worker__Version"] = appVersion;
+        await StartWorkerAsync();
+        Log($"deployed version {appVersion}");
+    }
+
+    private static ServiceProvider ClientServices(string sidecarUrl, string? appVersion)
+    {
+        var services = new ServiceCollection().AddLogging();
+        services.AddDurableTaskClient(b =>
+        {
+            b.UseGrpc(GrpcChannel.ForAddress(sidecarUrl));
+            if (appVersion is not null)
+            {
+                b.UseDefaultVersion(appVersion); // what the host does with host.json's defaultVersion
+            }
+        });
+        return services.BuildServiceProvider();
     }
 
     /// <summary>Starts a sidecar process (same port, task hub and worker id each time) and waits until it serves.</summary>
@@ -214,9 +257,9 @@ public sealed class CrashRig : IAsyncDisposable
         return Videos.GetBlobClient(VideoArchive.VideoBlobName(jobId, input.CreatedAt));
     }
 
-    public Task<bool> SubmissionRecordedAsync(string jobId) => ExistsAsync(Work.GetBlobClient($"{jobId}/submission.json"));
+    public Task<bool> SubmissionRecordedAsync(string jobId) => ExistsAsync(Work.GetBlobClient(SubmissionLedger.RecordName(jobId)));
 
-    public Task<bool> SubmitIntentExistsAsync(string jobId) => ExistsAsync(Work.GetBlobClient($"{jobId}/submit-intent"));
+    public Task<bool> SubmitIntentExistsAsync(string jobId) => ExistsAsync(Work.GetBlobClient(SubmissionLedger.IntentName(jobId, attempt: 1)));
 
     /// <summary>
     /// The outcome every crash must still reach: the job completed, fal saw exactly one submission, and the

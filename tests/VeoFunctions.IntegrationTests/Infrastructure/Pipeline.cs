@@ -16,10 +16,11 @@ namespace VeoFunctions.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class Pipeline : IAsyncDisposable
 {
-    private Pipeline(FalEmulatorHost fal, DurableTaskTestHost durable, FunctionsHttpHost functions, IConfiguration configuration)
+    private Pipeline(FalEmulatorHost fal, DurableTaskTestHost durable, HostLikeDurableClient client, FunctionsHttpHost functions, IConfiguration configuration)
     {
         Fal = fal;
         Durable = durable;
+        Client = client;
         Functions = functions;
         Configuration = configuration;
         Http = new HttpClient { BaseAddress = functions.BaseUrl };
@@ -31,6 +32,9 @@ public sealed class Pipeline : IAsyncDisposable
     public FalEmulatorHost Fal { get; }
 
     public DurableTaskTestHost Durable { get; }
+
+    /// <summary>The engine's client as the app's functions get it: behaving as the Functions host's does.</summary>
+    public HostLikeDurableClient Client { get; }
 
     public FunctionsHttpHost Functions { get; }
 
@@ -61,10 +65,12 @@ public sealed class Pipeline : IAsyncDisposable
                 {
                     services.AddSingleton<IConfiguration>(configuration);
                     services.AddVeoFunctions();
+                    DurableVersioning.AsTheHostDoes(services);
                 },
             });
-        var functions = await FunctionsHttpHost.StartAsync(functionsPort, configuration, durable.Client);
-        return new Pipeline(fal, durable, functions, configuration);
+        var client = new HostLikeDurableClient(durable.Client);
+        var functions = await FunctionsHttpHost.StartAsync(functionsPort, configuration, client);
+        return new Pipeline(fal, durable, client, functions, configuration);
     }
 
     /// <summary>POSTs a job; returns the response (202 or a problem).</summary>
@@ -92,7 +98,7 @@ public sealed class Pipeline : IAsyncDisposable
     public async Task<OrchestrationMetadata> WaitForJobAsync(string jobId, TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
-        return await Durable.Client.WaitForInstanceCompletionAsync(jobId, getInputsAndOutputs: true, cts.Token);
+        return await Client.WaitForInstanceCompletionAsync(jobId, getInputsAndOutputs: true, cts.Token);
     }
 
     public async Task<System.Text.Json.JsonElement> GetStatusAsync(string jobId)

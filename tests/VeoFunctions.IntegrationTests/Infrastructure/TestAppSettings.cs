@@ -18,6 +18,7 @@ public static class TestAppSettings
             ["Fal:QueueBaseUrl"] = fal.BaseUrl,
             ["Fal:RestBaseUrl"] = fal.BaseUrl,
             ["Fal:JwksUrl"] = fal.JwksUrl,
+            ["Fal:PlatformBaseUrl"] = fal.BaseUrl + "/v1",
             ["Fal:Key"] = "test-id:test-secret",
             ["Fal:RetryBaseDelay"] = "00:00:00.050",
             ["Fal:RetryMaxDelay"] = "00:00:00.200",
@@ -25,6 +26,9 @@ public static class TestAppSettings
             ["Jobs:FirstStatusCheck"] = "00:00:30",
             ["Jobs:FirstRetryInterval"] = "00:00:00.200",
             ["Jobs:MaxActivityAttempts"] = "3",
+            ["Jobs:CancelGrace"] = "00:00:02",
+            ["Jobs:MaxGenerationTime"] = "00:00:02",
+            ["Jobs:MaxArchiveRetryInterval"] = "00:00:01",
             ["Images:AllowHttp"] = "true",
             ["Images:AllowedPrivateHosts:0"] = "127.0.0.1",
         };

@@ -21,7 +21,9 @@ namespace VeoFunctions.Tests.Functions;
 public sealed class FunctionMetadataTests(ITestOutputHelper output)
 {
     private static readonly string[] Activities =
-        ["FetchImage", "UploadImageToFal", "SubmitToFal", "FindFalRequest", "CheckFalStatus", "FetchFalResult", "CancelFalRequest", "ArchiveVideo"];
+        ["FetchImage", "UploadImageToFal", "SubmitToFal", "FindFalRequest", "FindLostRequest", "CheckFalStatus", "FetchFalResult", "CancelFalRequest", "CloseWithoutVideo", "ArchiveVideo"];
+
+    private static readonly string[] Orchestrators = [nameof(VideoJobOrchestrator), nameof(VideoSalvageOrchestrator)];
 
     private static readonly Dictionary<string, (string Method, string Route, string AuthLevel)> HttpFunctions = new()
     {
@@ -30,6 +32,7 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
         [nameof(ReceiveFalWebhook)] = ("post", "fal/webhook", "Anonymous"),
         [nameof(CancelVideoJob)] = ("post", "videos/{jobId}/cancel", "Function"),
         [nameof(ListVideoJobs)] = ("get", "videos", "Function"),
+        [nameof(ResumeVideoJob)] = ("post", "videos/{jobId}/resume", "Function"),
     };
 
     // --- (a) the build's functions.metadata ---
@@ -164,12 +167,16 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
             output.WriteLine($"{function.Name}: {string.Join(" ", function.RawBindings ?? [])}");
         }
 
-        var orchestrator = Assert.Single(functions, f => f.Name == nameof(VideoJobOrchestrator));
-        Assert.Equal("orchestrationTrigger", Trigger(orchestrator).Type);
-        Assert.Equal("In", Trigger(orchestrator).Direction, StringComparer.OrdinalIgnoreCase);
+        foreach (string name in Orchestrators)
+        {
+            var orchestrator = Assert.Single(functions, f => f.Name == name);
+            Assert.Equal("orchestrationTrigger", Trigger(orchestrator).Type);
+            Assert.Equal("In", Trigger(orchestrator).Direction, StringComparer.OrdinalIgnoreCase);
+        }
+
         var activities = functions.Where(f => Trigger(f).Type == "activityTrigger").Select(f => f.Name).Order(StringComparer.Ordinal);
         Assert.Equal(Activities.Order(StringComparer.Ordinal), activities);
-        Assert.Equal(Activities.Length + 1, functions.Count);
+        Assert.Equal(Activities.Length + Orchestrators.Length, functions.Count);
         Assert.All(functions, f => Assert.False(string.IsNullOrEmpty(f.EntryPoint)));
         Assert.All(functions, f => Assert.False(string.IsNullOrEmpty(f.FunctionId)));
     }
@@ -181,7 +188,7 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
 
         Assert.Equal(all.Count, all.Distinct(StringComparer.OrdinalIgnoreCase).Count());
         Assert.Equal(
-            HttpFunctions.Keys.Concat(Activities).Append(nameof(VideoJobOrchestrator)).Order(StringComparer.Ordinal),
+            HttpFunctions.Keys.Concat(Activities).Concat(Orchestrators).Order(StringComparer.Ordinal),
             all.Order(StringComparer.Ordinal));
     }
 

@@ -6,6 +6,7 @@ using Fal;
 using Fal.Webhooks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -38,13 +39,17 @@ public sealed class ReceiveFalWebhookTests : IDisposable
 
     public ReceiveFalWebhookTests()
     {
-        _function = new ReceiveFalWebhook(
-            new FalWebhookVerifier(new KeySource(_falKey.PublicKey), _time),
-            new SubmissionLedger(_storage.Containers()),
+        var containers = _storage.Containers();
+        var intake = new FalWebhookIntake(
+            new SubmissionLedger(containers),
+            new DeliveryLedger(containers),
             Options.Create(new FalOptions { Key = "secret-fal-key" }),
+            Options.Create(new JobOptions { PublicBaseUrl = new Uri("https://app.example") }),
             _time,
-            NullLogger<ReceiveFalWebhook>.Instance);
+            NullLogger<FalWebhookIntake>.Instance);
+        _function = new ReceiveFalWebhook(new FalWebhookVerifier(new KeySource(_falKey.PublicKey), _time), intake, NullLogger<ReceiveFalWebhook>.Instance);
         Record(JobId, RequestId);
+        _durable.Add(JobId, OrchestrationRuntimeStatus.Running, JobInput(JobId));
     }
 
     public void Dispose()
@@ -52,6 +57,14 @@ public sealed class ReceiveFalWebhookTests : IDisposable
         _falKey.Dispose();
         _otherKey.Dispose();
     }
+
+    private static VideoJobInput JobInput(string jobId) => new(
+        jobId,
+        new VideoRequest("A fox runs through snow"),
+        [new ImageSource(0, "https://images.example/fox.png", null)],
+        new Uri($"https://app.example/api/fal/webhook?job={jobId}&token=0a1b2c3d"),
+        JobTiming.From(new JobOptions()),
+        Now.AddMinutes(-5));
 
     private static Key NewKey() => Key.Create(SignatureAlgorithm.Ed25519, new KeyCreationParameters { ExportPolicy = KeyExportPolicies.AllowPlaintextExport });
 
@@ -325,12 +338,87 @@ public sealed class ReceiveFalWebhookTests : IDisposable
     }
 
     [Fact]
-    public async Task ADeliveryForAJobNeverSubmitted_Is404AndRaisesNothing()
+    public async Task ADeliveryForAJobNeverSubmitted_Is200_SoFalStopsRetrying_AndChangesNothing()
     {
         _storage.Blobs.Clear();
         byte[] body = OkBody();
 
-        AssertRefused(await DeliverSignedAsync(body), StatusCodes.Status404NotFound);
+        Assert.Equal(StatusCodes.Status200OK, TestRequests.StatusOf(await DeliverSignedAsync(body)));
+        _durable.VerifyRaised(0);
+        _durable.VerifyScheduled(0);
+        Assert.Empty(_storage.Blobs);
+    }
+
+    [Fact]
+    public async Task ADeliveryWhoseSignedHeaderIsTheGatewayId_IsAccepted_AndBindsTheJobByRequestId()
+    {
+        const string gatewayId = "0b7ec9a1-1111-4222-8333-944455556666";
+        byte[] body = Encoding.UTF8.GetBytes(new JsonObject
+        {
+            ["request_id"] = RequestId,
+            ["gateway_request_id"] = gatewayId,
+            ["status"] = "OK",
+            ["payload"] = new JsonObject { ["video"] = new JsonObject { ["url"] = VideoUrl } },
+        }.ToJsonString());
+
+        var result = await DeliverAsync(body, Signed(body, requestId: gatewayId));
+
+        Assert.Equal(StatusCodes.Status200OK, TestRequests.StatusOf(result));
+        Assert.Equal(RequestId, RaisedEvent().RequestId);
+    }
+
+    [Theory]
+    [InlineData(OrchestrationRuntimeStatus.Completed)]
+    [InlineData(OrchestrationRuntimeStatus.Failed)]
+    [InlineData(OrchestrationRuntimeStatus.Terminated)]
+    public async Task ADeliveryForAnEndedJob_Is200_AndRaisesNothing(OrchestrationRuntimeStatus status)
+    {
+        // The host throws on an event for an ended instance (so does this fake): the door must not pass that on as a 500.
+        _durable.Add(JobId, status, JobInput(JobId));
+        byte[] body = OkBody();
+
+        Assert.Equal(StatusCodes.Status200OK, TestRequests.StatusOf(await DeliverSignedAsync(body)));
+        _durable.VerifyRaised(0);
+    }
+
+    [Fact]
+    public async Task AnOkDeliveryForAJobThatEndedWithoutItsVideo_StartsOneSalvageRun_HoweverOftenItComes()
+    {
+        _durable.Add(JobId, OrchestrationRuntimeStatus.Failed, JobInput(JobId));
+        byte[] body = OkBody();
+        var headers = Signed(body);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => Task.Run(() => DeliverAsync(body, headers))));
+
+        Assert.All(results, r => Assert.Equal(StatusCodes.Status200OK, TestRequests.StatusOf(r)));
+        var salvage = Assert.Single(_durable.Scheduled);
+        Assert.Equal(JobIds.SalvageIdFor(JobId), salvage.InstanceId);
+        Assert.Equal(nameof(VideoSalvageOrchestrator), salvage.Name);
+        var input = Assert.IsType<SalvageInput>(salvage.Input);
+        Assert.Equal(RequestId, input.Fal.RequestId);
+        Assert.Equal(VideoUrl, input.Delivered.VideoUrl);
+        Assert.Equal("A fox runs through snow", input.Plan.Request.Prompt);
+    }
+
+    [Fact]
+    public async Task AnOkDeliveryForACompletedJob_StartsNoSalvage()
+    {
+        _durable.Add(JobId, OrchestrationRuntimeStatus.Completed, JobInput(JobId));
+        byte[] body = OkBody();
+
+        await DeliverSignedAsync(body);
+
+        _durable.VerifyScheduled(0);
+    }
+
+    [Fact]
+    public async Task AnErrorDeliveryForAFailedJob_StartsNoSalvage()
+    {
+        _durable.Add(JobId, OrchestrationRuntimeStatus.Failed, JobInput(JobId));
+        byte[] body = Encoding.UTF8.GetBytes($$$"""{"request_id":"{{{RequestId}}}","status":"ERROR","error":"Runner disconnected","payload":null}""");
+
+        Assert.Equal(StatusCodes.Status200OK, TestRequests.StatusOf(await DeliverSignedAsync(body)));
+        _durable.VerifyScheduled(0);
     }
 
     [Fact]
@@ -343,7 +431,7 @@ public sealed class ReceiveFalWebhookTests : IDisposable
         var result = await DeliverAsync(body, Signed(body), query: $"?job={JobId}&token=0a1b2c3d");
 
         Assert.Equal(StatusCodes.Status200OK, TestRequests.StatusOf(result));
-        var adopted = _storage.Blobs[$"veo-work/{JobId}/submission.json"].ToObjectFromJson<FalJob>(Web)!;
+        var adopted = _storage.Blobs[$"veo-work/ledger/{JobId}/submission.json"].ToObjectFromJson<FalJob>(Web)!;
         Assert.Equal(RequestId, adopted.RequestId);
         Assert.Equal($"https://queue.fal.run/fal-ai/veo3.1/requests/{RequestId}/status", adopted.StatusUrl.AbsoluteUri);
         _durable.VerifyRaised(1);
@@ -357,7 +445,7 @@ public sealed class ReceiveFalWebhookTests : IDisposable
         byte[] body = OkBody();
 
         AssertRefused(await DeliverAsync(body, Signed(body), query: $"?job={JobId}&token="), StatusCodes.Status401Unauthorized);
-        Assert.False(_storage.Blobs.ContainsKey($"veo-work/{JobId}/submission.json"));
+        Assert.False(_storage.Blobs.ContainsKey($"veo-work/ledger/{JobId}/submission.json"));
     }
 
     [Theory]
@@ -372,7 +460,7 @@ public sealed class ReceiveFalWebhookTests : IDisposable
         byte[] body = OkBody();
 
         AssertRefused(await DeliverAsync(body, Signed(body), query: $"?job={JobId}{token}"), StatusCodes.Status401Unauthorized);
-        Assert.False(_storage.Blobs.ContainsKey($"veo-work/{JobId}/submission.json"));
+        Assert.False(_storage.Blobs.ContainsKey($"veo-work/ledger/{JobId}/submission.json"));
     }
 
     [Theory]

@@ -86,7 +86,8 @@ public sealed class StartVideoJobTests
         var image = Assert.Single(input.Images);
         Assert.Equal(new ImageSource(0, TestBodies.ImageUrl, null), image);
         Assert.Equal(JobScheduler.Fingerprint(TestBodies.Bytes(body)), input.RequestFingerprint);
-        Assert.Equal(new JobTiming(_jobs.FirstStatusCheck, _jobs.MaxStatusCheckInterval, _jobs.Deadline, _jobs.FirstRetryInterval, _jobs.MaxActivityAttempts), input.Timing);
+        Assert.Equal(new JobTiming(_jobs.FirstStatusCheck, _jobs.MaxStatusCheckInterval, _jobs.Deadline, _jobs.FirstRetryInterval, _jobs.MaxActivityAttempts,
+            _jobs.CancelGrace, _jobs.MaxGenerationTime, _jobs.ArchiveHorizon, _jobs.MaxArchiveRetryInterval), input.Timing);
     }
 
     [Fact]

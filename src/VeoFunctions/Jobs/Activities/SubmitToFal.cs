@@ -8,12 +8,17 @@ using VeoFunctions.Storage;
 
 namespace VeoFunctions.Jobs.Activities;
 
-public sealed record SubmitToFalInput(string JobId, VideoRequest Request, IReadOnlyList<string> ImageUrls, Uri WebhookUrl);
+/// <summary>
+/// One submit attempt. <paramref name="StartTimeout"/> is sent to fal as the start deadline: a request fal has not
+/// started by then is dropped unbilled, which bounds how long a lost request can stay invisible in fal's list.
+/// (Both came with version 2.0; the first release sends neither: attempt 1, no deadline.)
+/// </summary>
+public sealed record SubmitToFalInput(string JobId, VideoRequest Request, IReadOnlyList<string> ImageUrls, Uri WebhookUrl, int Attempt = 1, TimeSpan? StartTimeout = null);
 
 /// <summary>
-/// The paid step. Runs at most once per job whatever happens to the worker: the ledger returns an earlier
-/// answer, refuses to guess after an unanswered attempt (fal's webhook will name the request), and is
-/// released only when fal certainly took nothing.
+/// The paid step. Each attempt runs at most once whatever happens to the worker: the ledger returns an earlier
+/// answer, refuses to guess after an unanswered attempt (the request is looked up instead), and is released only
+/// when fal certainly took nothing.
 /// </summary>
 public sealed partial class SubmitToFal(FalQueueClient fal, SubmissionLedger ledger, TimeProvider time, ILogger<SubmitToFal> logger)
     : TaskActivity<SubmitToFalInput, SubmitResult>
@@ -26,7 +31,7 @@ public sealed partial class SubmitToFal(FalQueueClient fal, SubmissionLedger led
             return new SubmitResult(earlier, null);
         }
 
-        if (!await ledger.TryBeginAsync(input.JobId, WebhookToken(input.WebhookUrl), CancellationToken.None).ConfigureAwait(false))
+        if (!await ledger.TryBeginAsync(input.JobId, WebhookToken(input.WebhookUrl), input.Attempt, CancellationToken.None).ConfigureAwait(false))
         {
             return new SubmitResult(null, "An earlier attempt to submit this job was interrupted before fal's answer was recorded; it was not resubmitted, to avoid billing twice.");
         }
@@ -35,7 +40,7 @@ public sealed partial class SubmitToFal(FalQueueClient fal, SubmissionLedger led
         try
         {
             submission = await fal.SubmitAsync(ReferenceToVideoInput.EndpointId, ToFalInput(input), FalJsonContext.Default.ReferenceToVideoInput,
-                new FalSubmitOptions { WebhookUrl = input.WebhookUrl }, CancellationToken.None).ConfigureAwait(false);
+                new FalSubmitOptions { WebhookUrl = input.WebhookUrl, StartTimeout = input.StartTimeout }, CancellationToken.None).ConfigureAwait(false);
         }
         catch (FalSubmissionUncertainException ex)
         {
@@ -44,14 +49,14 @@ public sealed partial class SubmitToFal(FalQueueClient fal, SubmissionLedger led
         catch (FalApiException ex) when (!ex.IsTransient)
         {
             // fal refused it: nothing was queued, nothing billed.
-            await ledger.AbandonAsync(input.JobId, CancellationToken.None).ConfigureAwait(false);
+            await ledger.AbandonAsync(input.JobId, input.Attempt, CancellationToken.None).ConfigureAwait(false);
             throw new JobFailedException($"fal rejected the request: {ex.Message}", ex);
         }
         catch (Exception ex) when (ex is FalApiException or HttpRequestException)
         {
             // Only errors fal cannot have accepted get here (the client turns the others into uncertainty):
             // release the claim so the orchestrator's retry may submit.
-            await ledger.AbandonAsync(input.JobId, CancellationToken.None).ConfigureAwait(false);
+            await ledger.AbandonAsync(input.JobId, input.Attempt, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
 

@@ -1,0 +1,138 @@
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
+
+namespace VeoFunctions.Jobs;
+
+/// <summary>
+/// One execution of a job's story: its context, its retry policy, the caller's cancel, and what a caller sees
+/// (the custom status, with a timeline of phases and one replay-safe log line per phase change). Everything here
+/// is derived from the orchestration's own history, so it is as deterministic as the orchestrator.
+/// </summary>
+internal sealed class JobRun : IDisposable
+{
+    private readonly CancellationTokenSource _stopListening = new();
+    private readonly List<PhaseChange> _timeline = [];
+    private JobProgress _progress = new(JobPhase.Validating);
+
+    public JobRun(TaskOrchestrationContext context, string jobId, JobTiming timing)
+    {
+        Context = context;
+        JobId = jobId;
+        Timing = timing;
+        Retry = RetryOptions(timing);
+        CancelRequested = context.WaitForExternalEvent<string>(VideoJobOrchestrator.CancelEvent, _stopListening.Token);
+        Webhook = context.WaitForExternalEvent<FalWebhookEvent>(VideoJobOrchestrator.FalWebhookEvent, _stopListening.Token);
+    }
+
+    public TaskOrchestrationContext Context { get; }
+
+    public string JobId { get; }
+
+    public JobTiming Timing { get; }
+
+    /// <summary>The durable retry policy for a single step (seconds to minutes); longer troubles are the story's to handle.</summary>
+    public TaskOptions Retry { get; }
+
+    /// <summary>Completes when the caller asks to cancel. Checking it is deterministic: events replay in history order.</summary>
+    public Task<string> CancelRequested { get; }
+
+    /// <summary>
+    /// Completes with fal's first webhook for the job. One waiter serves the whole job, so a delivery that comes
+    /// while a step runs is never missed.
+    /// </summary>
+    public Task<FalWebhookEvent> Webhook { get; }
+
+    public DateTime Now => Context.CurrentUtcDateTime;
+
+
+    public JobPhase Phase => _progress.Phase;
+
+    /// <summary>True once fal was asked to stop the request because its caller cancelled the job.</summary>
+    public bool StoppedByCaller { get; set; }
+
+    /// <summary>The request fal is working on, once known.</summary>
+    public FalJob? Fal { get; private set; }
+
+    /// <summary>Enters a phase (or stays in it) and publishes what changed.</summary>
+    public void Enter(JobPhase phase, int? queuePosition = null, IReadOnlyList<string>? logs = null)
+    {
+        if (phase != _progress.Phase || _timeline.Count == 0)
+        {
+            _timeline.Add(new PhaseChange(phase, new DateTimeOffset(Now, TimeSpan.Zero)));
+            var logger = Context.CreateReplaySafeLogger<JobRun>();
+            logger.LogInformation(5001, "Job {JobId} is {Phase} (fal request {RequestId})", JobId, phase, Fal?.RequestId);
+        }
+
+        Publish(_progress with { Phase = phase, QueuePosition = queuePosition, Logs = logs ?? _progress.Logs });
+    }
+
+    /// <summary>Records the request fal is working on.</summary>
+    public void Submitted(FalJob fal)
+    {
+        Fal = fal;
+        Publish(_progress with { FalRequestId = fal.RequestId, SubmittedAt = fal.SubmittedAt, LastError = null });
+    }
+
+    /// <summary>A trouble the job is working through; null when it has passed.</summary>
+    public void Trouble(string? lastError)
+    {
+        if (lastError != _progress.LastError)
+        {
+            if (lastError is not null)
+            {
+                var logger = Context.CreateReplaySafeLogger<JobRun>();
+                logger.LogWarning(5002, "Job {JobId} is working through a problem: {Problem}", JobId, lastError);
+            }
+
+            Publish(_progress with { LastError = lastError });
+        }
+    }
+
+    public void Note(string note) => Publish(_progress with { Note = note });
+
+    /// <summary>The job's video is archived.</summary>
+    public void Archived(ArchivedVideo video, JobPhase phase)
+    {
+        _progress = _progress with { Video = video, LastError = null };
+        Enter(phase);
+    }
+
+    /// <summary>Ends the job without its video; throw what it returns.</summary>
+    public JobFailedException End(JobPhase phase, string reason)
+    {
+        _progress = _progress with { Error = reason, LastError = null, QueuePosition = null };
+        Enter(phase);
+        var logger = Context.CreateReplaySafeLogger<JobRun>();
+        logger.LogInformation(5003, "Job {JobId} ended {Phase}: {Reason}", JobId, phase, reason);
+        return new JobFailedException(reason);
+    }
+
+    /// <summary>Keeps listening for a caller's cancel only while the job runs.</summary>
+    public void Dispose()
+    {
+        _stopListening.Cancel();
+        _stopListening.Dispose();
+    }
+
+    private void Publish(JobProgress progress)
+    {
+        _progress = progress with { Timeline = _timeline.ToArray() };
+        Context.SetCustomStatus(_progress);
+    }
+
+    private static TaskOptions RetryOptions(JobTiming timing) => TaskOptions.FromRetryPolicy(
+        new RetryPolicy(timing.MaxActivityAttempts, timing.FirstRetryInterval, backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(1))
+        {
+            // Never retry what no retry can fix.
+            HandleFailure = failure => !IsJobFailure(failure),
+        });
+
+    // By name, not IsCausedBy<T>(): that resolves the failure's type by name across every loaded assembly and
+    // throws when two share it (HttpRequestException does), which would break retries exactly when needed.
+    public static bool IsJobFailure(TaskFailureDetails failure) => failure.ErrorType == typeof(JobFailedException).FullName;
+
+    /// <summary>One sentence for a step that failed: its own verdict, or that it kept failing.</summary>
+    public static string Reason(TaskFailedException failed) => IsJobFailure(failed.FailureDetails)
+        ? failed.FailureDetails.ErrorMessage
+        : $"Step {failed.TaskName} kept failing after retries: {failed.FailureDetails.ErrorMessage}";
+}

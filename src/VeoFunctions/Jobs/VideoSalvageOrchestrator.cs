@@ -1,0 +1,23 @@
+using Microsoft.DurableTask;
+
+namespace VeoFunctions.Jobs;
+
+/// <summary>
+/// Archives a video fal delivered after its job had ended without one (a webhook late past the deadline, a
+/// partner model that finished despite a cancel, a lost submit answer found only by fal's own delivery). One run
+/// per job, started by <see cref="FalWebhookIntake"/> when it claims the job's closed delivery record; the job's
+/// status shows its progress (instance id <see cref="JobIds.SalvageIdFor"/>).
+/// </summary>
+public sealed class VideoSalvageOrchestrator : TaskOrchestrator<SalvageInput, VideoJobResult>
+{
+    public override async Task<VideoJobResult> RunAsync(TaskOrchestrationContext context, SalvageInput input)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(input);
+        using var run = new JobRun(context, input.Plan.JobId, input.Plan.Timing);
+        run.Submitted(input.Fal);
+        var video = await Archiving.ArchiveAsync(run, input.Fal, FalVerdict.From(input.Delivered, new DateTimeOffset(run.Now, TimeSpan.Zero)), input.Plan);
+        run.Archived(video, JobPhase.Completed);
+        return new VideoJobResult(input.Fal.RequestId, video);
+    }
+}
