@@ -1,8 +1,10 @@
 using Azure.Identity;
 using Azure.Storage.Blobs;
 using Fal;
+using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VeoFunctions.Archive;
 using VeoFunctions.Images;
@@ -32,13 +34,23 @@ public static class VeoFunctionsServices
     public static IServiceCollection AddJobStorage(this IServiceCollection services)
     {
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddSingleton(sp =>
+        services.AddAzureClients(clients =>
         {
-            var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
-            return string.IsNullOrWhiteSpace(options.ConnectionString)
-                ? new BlobServiceClient(options.BlobServiceUri, new DefaultAzureCredential())
-                : new BlobServiceClient(options.ConnectionString);
+            // The one credential: the app's managed identity in Azure, the developer's sign-in locally. It is used
+            // only with Storage:BlobServiceUri; a connection string carries its own key.
+            clients.UseCredential(_ => new DefaultAzureCredential());
+            clients.AddClient<BlobServiceClient, BlobClientOptions>((clientOptions, credential, sp) =>
+            {
+                var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+                return string.IsNullOrWhiteSpace(storage.ConnectionString)
+                    ? new BlobServiceClient(storage.BlobServiceUri, credential, clientOptions)
+                    : new BlobServiceClient(storage.ConnectionString, clientOptions);
+            });
         });
+
+        // AddAzureClients forwards the SDK's event sources to ILogger; per-request lines at Information would flood
+        // the logs, so only the SDK's warnings and errors come through.
+        services.AddLogging(logging => logging.AddFilter("Azure.", LogLevel.Warning));
         services.TryAddSingleton<BlobContainers>();
         services.TryAddSingleton<ImageStaging>();
         services.TryAddSingleton<SubmissionLedger>();
