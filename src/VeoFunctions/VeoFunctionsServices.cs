@@ -1,12 +1,14 @@
 using Azure.Identity;
 using Azure.Storage.Blobs;
 using Fal;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VeoFunctions.Archive;
+using VeoFunctions.Http;
 using VeoFunctions.Images;
 using VeoFunctions.Jobs;
 using VeoFunctions.Money;
@@ -77,6 +79,9 @@ public static class VeoFunctionsServices
     public static IServiceCollection AddVideoJobs(this IServiceCollection services)
     {
         services.AddOptions<JobOptions>().BindConfiguration(JobOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        // The worker's Kestrel must take a body of Jobs:MaxRequestBytes (its own default cap is lower).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>, KestrelRequestLimits>());
         services.TryAddSingleton<VideoRequestParser>();
         services.TryAddSingleton<JobScheduler>();
         return services;

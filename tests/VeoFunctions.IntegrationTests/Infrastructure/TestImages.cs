@@ -42,6 +42,38 @@ public static class TestImages
         return png.ToArray();
     }
 
+    /// <summary>
+    /// A valid RGB PNG of random pixels, stored uncompressed: about <c>width × height × 3</c> bytes, for tests that
+    /// need big images (a flat colour compresses to almost nothing).
+    /// </summary>
+    public static byte[] NoisyPng(int width, int height, int seed)
+    {
+        using var png = new MemoryStream();
+        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        var ihdr = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
+        ihdr[8] = 8; // bit depth
+        ihdr[9] = 2; // truecolour
+        Chunk(png, "IHDR", ihdr);
+
+        var random = new Random(seed);
+        using var raw = new MemoryStream();
+        using (var z = new ZLibStream(raw, CompressionLevel.NoCompression, leaveOpen: true))
+        {
+            var row = new byte[1 + (width * 3)];
+            for (int y = 0; y < height; y++)
+            {
+                random.NextBytes(row.AsSpan(1));
+                z.Write(row);
+            }
+        }
+
+        Chunk(png, "IDAT", raw.ToArray());
+        Chunk(png, "IEND", []);
+        return png.ToArray();
+    }
+
     public static string DataUri(byte[] bytes, string mediaType = "image/png") => $"data:{mediaType};base64,{Convert.ToBase64String(bytes)}";
 
     private static void Chunk(Stream png, string type, byte[] data)
