@@ -53,6 +53,7 @@ public static class VeoFunctionsServices
         // AddAzureClients forwards the SDK's event sources to ILogger; per-request lines at Information would flood
         // the logs, so only the SDK's warnings and errors come through.
         services.AddLogging(logging => logging.AddFilter("Azure.", LogLevel.Warning));
+        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<BlobContainers>();
         services.TryAddSingleton<ImageStaging>();
         services.TryAddSingleton<SubmissionLedger>();

@@ -53,24 +53,11 @@ public sealed partial class TemplateSettingsTests
 
     private static IEnumerable<string> AppSettingNames()
     {
-        string bicep = File.ReadAllText(Path.Combine(RepositoryRoot(), "infra", "modules", "functionapp.bicep"));
+        string bicep = Templates.Read("modules", "functionapp.bicep");
         int start = bicep.IndexOf("var appSettings = {", StringComparison.Ordinal);
         Assert.True(start >= 0, "functionapp.bicep should keep the app's settings in one 'var appSettings' block.");
         string block = bicep[start..bicep.IndexOf("\n}", start, StringComparison.Ordinal)];
         return SettingName().Matches(block).Select(m => m.Groups[1].Value);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "VeoFunctions.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("VeoFunctions.sln not found above the test binaries.");
     }
 
     [GeneratedRegex(@"^\s*([A-Za-z]+__[A-Za-z]+)\s*:", RegexOptions.Multiline)]
