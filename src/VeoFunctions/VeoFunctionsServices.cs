@@ -72,8 +72,12 @@ public static class VeoFunctionsServices
 
     public static IServiceCollection AddVideoArchive(this IServiceCollection services)
     {
-        // A large video may take minutes; the archive's own stream checks catch a stalled transfer's end.
-        services.AddHttpClient<VideoArchive>(client => client.Timeout = TimeSpan.FromMinutes(15));
+        services.AddOptions<ArchiveOptions>().BindConfiguration(ArchiveOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        // A large video may take minutes, but all of it inside host.json's functionTimeout: the client's timeout (which
+        // bounds the wait for headers) is the archive's own, and the archive bounds the body per read and in all.
+        services.AddHttpClient<VideoArchive>()
+            .ConfigureHttpClient((sp, client) => client.Timeout = sp.GetRequiredService<IOptions<ArchiveOptions>>().Value.Timeout);
         return services;
     }
 

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using Fal;
+using VeoFunctions.Archive;
 using VeoFunctions.Images;
 using VeoFunctions.Jobs;
 using VeoFunctions.Money;
@@ -21,6 +22,7 @@ public sealed partial class TemplateSettingsTests
         [JobOptions.SectionName] = typeof(JobOptions),
         [StorageOptions.SectionName] = typeof(StorageOptions),
         [ImageOptions.SectionName] = typeof(ImageOptions),
+        [ArchiveOptions.SectionName] = typeof(ArchiveOptions),
     };
 
     [Fact]
