@@ -41,7 +41,7 @@ public sealed partial class VideoArchive(HttpClient http, BlobContainers contain
         catch (Exception ex) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested
             && ex is OperationCanceledException or IOException or HttpRequestException or RequestFailedException)
         {
-            throw new TimeoutException(FormattableString.Invariant($"Archiving the video took longer than {limits.Timeout.TotalSeconds:0.###} s; nothing was committed, it is tried again."), ex);
+            throw new TimeoutException(FormattableString.Invariant($"Archiving the video took longer than {limits.Timeout.TotalSeconds:0.###} s; it is tried again."), ex);
         }
     }
 
