@@ -58,7 +58,7 @@ param jobsFirstStatusCheck string = '00:01:30'
 @description('Overall deadline of one job (TimeSpan "hh:mm:ss").')
 param jobsDeadline string = '00:30:00'
 
-@description('Days after which images in the staging container are deleted; 0 keeps them.')
+@description('Days after which staged images (the work container\'s staged/ blobs) are deleted; 0 keeps them.')
 @minValue(0)
 param stagingRetentionDays int = 7
 
@@ -123,7 +123,7 @@ module storage 'modules/storage.bicep' = {
       containers.work
       containers.jobs
     ]
-    stagingContainerName: containers.work
+    workContainerName: containers.work
     stagingRetentionDays: stagingRetentionDays
   }
 }

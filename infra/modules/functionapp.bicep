@@ -45,7 +45,7 @@ param maximumInstanceCount int = 100
 @description('Container for archived videos.')
 param videosContainerName string
 
-@description('Container for images staged by the HTTP starter.')
+@description('The app\'s work container: staged images, job claims, the submission ledger.')
 param workContainerName string
 
 @description('How long an orchestration waits for the fal webhook before polling (TimeSpan, "hh:mm:ss").')

@@ -1,7 +1,7 @@
 // One storage account for everything the app stores, reached only with Entra ID (no account keys):
 //   - the Functions host (AzureWebJobsStorage: leases, timers, host secrets),
 //   - the Durable Functions task hub (Azure Storage backend: queues, tables, blobs),
-//   - the app's own containers (videos, staging, jobs),
+//   - the app's own containers (videos; work: staged images, job claims, the submission ledger),
 //   - the Flex Consumption deployment package container.
 
 @description('Azure region of the resources.')
@@ -21,8 +21,8 @@ param deploymentContainerName string
 @description('Blob containers the app uses (archived videos, staged images, job manifests).')
 param appContainerNames array
 
-@description('Container whose blobs are deleted automatically after stagingRetentionDays (empty: no rule).')
-param stagingContainerName string = ''
+@description('The app\'s work container: blobs under its staged/ prefix (staged reference images) are deleted after stagingRetentionDays; job claims and the submission ledger beside them are kept (empty: no rule).')
+param workContainerName string = ''
 
 @description('Days after which staged images are deleted; 0 turns the rule off.')
 @minValue(0)
@@ -77,7 +77,7 @@ resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2
   }
 ]
 
-resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-01-01' = if (!empty(stagingContainerName) && stagingRetentionDays > 0) {
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-01-01' = if (!empty(workContainerName) && stagingRetentionDays > 0) {
   parent: storage
   name: 'default'
   properties: {
@@ -92,8 +92,10 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-01
               blobTypes: [
                 'blockBlob'
               ]
+              // Staged images only (ImageStaging.Prefix). The claims and the ledger in the same container are what
+              // stop a replayed request from paying twice: they must outlive the job's history, so they are kept.
               prefixMatch: [
-                '${stagingContainerName}/'
+                '${workContainerName}/staged/'
               ]
             }
             actions: {

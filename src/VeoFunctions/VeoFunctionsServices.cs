@@ -1,10 +1,14 @@
 using Azure.Identity;
 using Azure.Storage.Blobs;
 using Fal;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VeoFunctions.Archive;
+using VeoFunctions.Http;
 using VeoFunctions.Images;
 using VeoFunctions.Jobs;
 using VeoFunctions.Money;
@@ -32,13 +36,24 @@ public static class VeoFunctionsServices
     public static IServiceCollection AddJobStorage(this IServiceCollection services)
     {
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddSingleton(sp =>
+        services.AddAzureClients(clients =>
         {
-            var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
-            return string.IsNullOrWhiteSpace(options.ConnectionString)
-                ? new BlobServiceClient(options.BlobServiceUri, new DefaultAzureCredential())
-                : new BlobServiceClient(options.ConnectionString);
+            // The one credential: the app's managed identity in Azure, the developer's sign-in locally. It is used
+            // only with Storage:BlobServiceUri; a connection string carries its own key.
+            clients.UseCredential(_ => new DefaultAzureCredential());
+            clients.AddClient<BlobServiceClient, BlobClientOptions>((clientOptions, credential, sp) =>
+            {
+                var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+                return string.IsNullOrWhiteSpace(storage.ConnectionString)
+                    ? new BlobServiceClient(storage.BlobServiceUri, credential, clientOptions)
+                    : new BlobServiceClient(storage.ConnectionString, clientOptions);
+            });
         });
+
+        // AddAzureClients forwards the SDK's event sources to ILogger; per-request lines at Information would flood
+        // the logs, so only the SDK's warnings and errors come through.
+        services.AddLogging(logging => logging.AddFilter("Azure.", LogLevel.Warning));
+        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<BlobContainers>();
         services.TryAddSingleton<ImageStaging>();
         services.TryAddSingleton<SubmissionLedger>();
@@ -58,14 +73,21 @@ public static class VeoFunctionsServices
 
     public static IServiceCollection AddVideoArchive(this IServiceCollection services)
     {
-        // A large video may take minutes; the archive's own stream checks catch a stalled transfer's end.
-        services.AddHttpClient<VideoArchive>(client => client.Timeout = TimeSpan.FromMinutes(15));
+        services.AddOptions<ArchiveOptions>().BindConfiguration(ArchiveOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        // A large video may take minutes, but all of it inside host.json's functionTimeout: the client's timeout (which
+        // bounds the wait for headers) is the archive's own, and the archive bounds the body per read and in all.
+        services.AddHttpClient<VideoArchive>()
+            .ConfigureHttpClient((sp, client) => client.Timeout = sp.GetRequiredService<IOptions<ArchiveOptions>>().Value.Timeout);
         return services;
     }
 
     public static IServiceCollection AddVideoJobs(this IServiceCollection services)
     {
         services.AddOptions<JobOptions>().BindConfiguration(JobOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        // The worker's Kestrel must take a body of Jobs:MaxRequestBytes (its own default cap is lower).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>, KestrelRequestLimits>());
         services.TryAddSingleton<VideoRequestParser>();
         services.TryAddSingleton<JobScheduler>();
         services.TryAddSingleton<FalWebhookIntake>();

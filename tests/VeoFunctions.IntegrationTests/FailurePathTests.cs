@@ -43,6 +43,7 @@ public sealed class FailurePathTests(Azurite azurite)
     [InlineData("""{"prompt":"x","image_urls":["https://example.com/a.png"],"aspect_ratio":"4:3"}""", "aspect_ratio")]
     [InlineData("""{"prompt":"x","image_urls":["data:image/png;base64,UEsDBBQAAAAIAA=="]}""", "image_urls[0]")]
     [InlineData("""{"prompt":"x","image_urls":["http://example.com/a.png"],"resolution":"720p"}""", "image_urls[0]")]
+    [InlineData("""{"prompt":"x","image_urls":["https://metadata.google.internal/computeMetadata/v1/instance/"]}""", "image_urls[0]")]
     [InlineData("""{"prompt": "x", "image_urls": [""", "body")]
     public async Task BadInput_Answers400NamingTheField_AndStartsAndSpendsNothing(string body, string field)
     {

@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
+using Azure;
 using Azure.Storage;
 using Azure.Storage.Blobs.Models;
 using Fal.Veo31;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using VeoFunctions.Jobs;
 using VeoFunctions.Storage;
 
@@ -13,9 +15,11 @@ namespace VeoFunctions.Archive;
 /// Copies a finished video from fal into the videos container as <c>{yyyy}/{MM}/{dd}/{jobId}.mp4</c>, with
 /// a manifest beside it. The bytes stream through in blocks (memory stays flat whatever the size) and the
 /// blob appears under its final name only when the block list commits, so a crash leaves nothing partial.
-/// Rerunning overwrites with the same bytes: the step is idempotent.
+/// Rerunning overwrites with the same bytes: the step is idempotent. A CDN that stops sending (per read,
+/// <see cref="ArchiveOptions.IdleTimeout"/>) or an attempt that runs too long (<see cref="ArchiveOptions.Timeout"/>)
+/// fails with a <see cref="TimeoutException"/>, which the durable retry tries again.
 /// </summary>
-public sealed partial class VideoArchive(HttpClient http, BlobContainers containers, TimeProvider time, ILogger<VideoArchive> logger)
+public sealed partial class VideoArchive(HttpClient http, BlobContainers containers, IOptions<ArchiveOptions> options, TimeProvider time, ILogger<VideoArchive> logger)
 {
     public const int BlockBytes = 4 * 1024 * 1024;
 
@@ -26,12 +30,31 @@ public sealed partial class VideoArchive(HttpClient http, BlobContainers contain
 
     public async Task<ArchivedVideo> ArchiveAsync(ArchiveRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        var limits = options.Value;
+        using var deadline = new CancellationTokenSource(limits.Timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        try
+        {
+            return await ArchiveAsync(request, limits, linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested
+            && ex is OperationCanceledException or IOException or HttpRequestException or RequestFailedException)
+        {
+            throw new TimeoutException(FormattableString.Invariant($"Archiving the video took longer than {limits.Timeout.TotalSeconds:0.###} s; it is tried again."), ex);
+        }
+    }
+
+    private async Task<ArchivedVideo> ArchiveAsync(ArchiveRequest request, ArchiveOptions limits, CancellationToken cancellationToken)
+    {
         var container = await containers.VideosAsync().ConfigureAwait(false);
         string videoName = VideoBlobName(request.JobId, request.CreatedAt);
         string manifestName = Path.ChangeExtension(videoName, ".json");
         var blob = container.GetBlobClient(videoName);
 
-        using var response = await http.GetAsync(new Uri(request.VideoUrl), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        using var response = await Stalls.WithinAsync(
+            token => http.GetAsync(new Uri(request.VideoUrl), HttpCompletionOption.ResponseHeadersRead, token),
+            limits.IdleTimeout, time, "fal's answer to the video download", cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
             // fal's CDN: 404/410 means the result expired or never existed; anything else may pass.
@@ -44,7 +67,7 @@ public sealed partial class VideoArchive(HttpClient http, BlobContainers contain
         var source = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (source.ConfigureAwait(false))
         {
-            var counting = new CountingStream(source, declared);
+            var counting = new CountingStream(new IdleTimeoutStream(source, limits.IdleTimeout, time), declared);
             await blob.UploadAsync(counting, new BlobUploadOptions
             {
                 HttpHeaders = new BlobHttpHeaders { ContentType = contentType },

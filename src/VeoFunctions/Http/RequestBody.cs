@@ -5,7 +5,10 @@ namespace VeoFunctions.Http;
 /// <summary>Reads a request body up to a limit, never trusting Content-Length alone.</summary>
 public static class RequestBody
 {
-    /// <summary>The body, or null when it is longer than <paramref name="limit"/> bytes.</summary>
+    /// <summary>
+    /// The body, or null when it is longer than <paramref name="limit"/> bytes, or longer than the server's own cap
+    /// (Kestrel's MaxRequestBodySize): either way the caller answers 413, never 500.
+    /// </summary>
     public static async Task<byte[]?> ReadAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -16,15 +19,23 @@ public static class RequestBody
 
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        try
         {
-            if (buffer.Length + read > limit)
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
             {
-                return null;
-            }
+                if (buffer.Length + read > limit)
+                {
+                    return null;
+                }
 
-            buffer.Write(chunk, 0, read);
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // The server's cap was reached first (KestrelRequestLimits keeps it above ours, but a host may lower it).
+            return null;
         }
 
         return buffer.ToArray();

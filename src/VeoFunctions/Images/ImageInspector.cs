@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.IO.Hashing;
 
 namespace VeoFunctions.Images;
 
@@ -127,7 +128,7 @@ public static class ImageInspector
             return "The PNG is malformed (its first chunk is not a valid IHDR header).";
         }
 
-        if (Crc32.Compute(data.Slice(12, 17)) != BinaryPrimitives.ReadUInt32BigEndian(data[29..]))
+        if (Crc32.HashToUInt32(data.Slice(12, 17)) != BinaryPrimitives.ReadUInt32BigEndian(data[29..]))
         {
             return "The PNG is corrupt (its header checksum does not match).";
         }
@@ -178,7 +179,7 @@ public static class ImageInspector
 
             // Critical chunks (upper-case first letter) are checked: decoders abort on their corruption.
             if ((type[0] & 0x20) == 0
-                && Crc32.Compute(data.Slice(pos + 4, 4 + chunkLength)) != BinaryPrimitives.ReadUInt32BigEndian(data[(pos + 8 + chunkLength)..]))
+                && Crc32.HashToUInt32(data.Slice(pos + 4, 4 + chunkLength)) != BinaryPrimitives.ReadUInt32BigEndian(data[(pos + 8 + chunkLength)..]))
             {
                 return "The PNG is corrupt (a chunk checksum does not match).";
             }

@@ -5,15 +5,28 @@ namespace VeoFunctions.Images;
 
 /// <summary>
 /// Static checks on a user-supplied image URL before any network traffic: absolute, https (http only
-/// when <see cref="ImageOptions.AllowHttp"/>), no embedded credentials, a real host, and no literal IP
-/// in a private or reserved range unless allow-listed. Host names are judged again at connect time by
-/// <see cref="SafeImageDownloader"/>, on the address actually used, which is what defeats DNS rebinding;
-/// these checks exist to fail fast with a clear sentence.
+/// when <see cref="ImageOptions.AllowHttp"/>), no embedded credentials, a real host, no literal IP
+/// in a private or reserved range, and no host name that can never be public (see
+/// <see cref="NeverPublicSuffixes"/>, and names without a dot), unless allow-listed. Host names are judged
+/// again at connect time by <see cref="SafeImageDownloader"/>, on the address actually used, which is what
+/// defeats DNS rebinding; these checks exist to fail fast with a clear sentence, before a job starts.
 /// </summary>
 public static class ImageUrlPolicy
 {
     /// <summary>Longest accepted URL; generous enough for SAS tokens.</summary>
     public const int MaxUrlLength = 4096;
+
+    /// <summary>
+    /// Names no public server can have: <c>localhost</c> (RFC 6761), <c>.local</c> (RFC 6762, multicast DNS),
+    /// <c>.home.arpa</c> (RFC 8375), <c>.internal</c> (reserved by ICANN in 2024 for private use; GCP's
+    /// <c>metadata.google.internal</c>, AWS's <c>ec2.internal</c>), and <c>.corp</c>, <c>.home</c>, <c>.mail</c>,
+    /// which ICANN resolved in 2018 never to delegate. Not <c>.lan</c>, <c>.intranet</c> or <c>.private</c>:
+    /// common on private networks (RFC 6762, appendix G) but reserved by no one, so they could yet be public; if
+    /// they resolve to a private address the connect-time check refuses them. Cloud metadata names without a dot
+    /// (<c>metadata</c>, AWS's <c>instance-data</c>) fall under the rule for single-label names.
+    /// </summary>
+    public static readonly IReadOnlyList<string> NeverPublicSuffixes =
+        ["localhost", "local", "home.arpa", "internal", "corp", "home", "mail"];
 
     /// <summary>Parses and checks a URL string as given by the user.</summary>
     /// <param name="value">The URL text.</param>
@@ -163,6 +176,21 @@ public static class ImageUrlPolicy
             && !IpAddressPolicy.IsPermitted(literal, uri.Host, options.AllowedPrivateHosts))
         {
             return "points to a private or reserved network address, which is not allowed";
+        }
+
+        if (uri.HostNameType is UriHostNameType.Dns && !IpAddressPolicy.IsAllowListed(uri.Host, options.AllowedPrivateHosts))
+        {
+            // IdnHost: the ASCII form DNS would be asked, so a full-width or mixed-case spelling is judged as the name it is.
+            string name = uri.IdnHost.TrimEnd('.');
+            if (NeverPublicSuffixes.Any(suffix => name.Equals(suffix, StringComparison.OrdinalIgnoreCase) || name.EndsWith("." + suffix, StringComparison.OrdinalIgnoreCase)))
+            {
+                return $"names the host \"{name}\", a local or private name that is never on the public internet, which is not allowed";
+            }
+
+            if (!name.Contains('.', StringComparison.Ordinal))
+            {
+                return $"names the host \"{name}\", a name without a domain that only a local network can resolve, which is not allowed";
+            }
         }
 
         return null;

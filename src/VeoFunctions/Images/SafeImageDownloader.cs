@@ -34,7 +34,10 @@ public sealed class SafeImageDownloader(HttpClient httpClient, IOptions<ImageOpt
     /// </summary>
     /// <param name="options">Allow-list and timeout settings; captured at creation.</param>
     /// <returns>A new handler; the caller owns it.</returns>
-    public static SocketsHttpHandler CreateHandler(ImageOptions options)
+    public static SocketsHttpHandler CreateHandler(ImageOptions options) => CreateHandler(options, Dns.GetHostAddressesAsync);
+
+    /// <summary>The same handler, resolving names with <paramref name="resolve"/> (tests stand in for DNS).</summary>
+    internal static SocketsHttpHandler CreateHandler(ImageOptions options, Func<string, CancellationToken, Task<IPAddress[]>> resolve)
     {
         ArgumentNullException.ThrowIfNull(options);
         string[] allowList = [.. options.AllowedPrivateHosts];
@@ -52,7 +55,7 @@ public sealed class SafeImageDownloader(HttpClient httpClient, IOptions<ImageOpt
             MaxResponseHeadersLength = 64,
             MaxResponseDrainSize = 64 * 1024,
             ResponseDrainTimeout = TimeSpan.FromSeconds(1),
-            ConnectCallback = (context, cancellationToken) => ConnectAsync(context.DnsEndPoint, allowList, cancellationToken),
+            ConnectCallback = (context, cancellationToken) => ConnectAsync(context.DnsEndPoint, allowList, resolve, cancellationToken),
         };
     }
 
@@ -300,12 +303,12 @@ public sealed class SafeImageDownloader(HttpClient httpClient, IOptions<ImageOpt
         }
     }
 
-    private static async ValueTask<Stream> ConnectAsync(DnsEndPoint endpoint, string[] allowList, CancellationToken cancellationToken)
+    private static async ValueTask<Stream> ConnectAsync(DnsEndPoint endpoint, string[] allowList, Func<string, CancellationToken, Task<IPAddress[]>> resolve, CancellationToken cancellationToken)
     {
         string host = endpoint.Host.Trim('[', ']');
         IPAddress[] addresses = IPAddress.TryParse(host, out var literal)
             ? [literal]
-            : await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+            : await resolve(host, cancellationToken).ConfigureAwait(false);
         if (addresses.Length == 0)
         {
             throw new SocketException((int)SocketError.HostNotFound);

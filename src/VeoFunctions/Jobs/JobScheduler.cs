@@ -43,9 +43,14 @@ public sealed class JobScheduler(ImageStaging staging, JobClaims claims, IOption
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(draft);
-        if (callerChosenId && await ClaimAsync(client, jobId, fingerprint, cancellationToken).ConfigureAwait(false) is { } settled)
+        JobClaim? claim = null;
+        if (callerChosenId)
         {
-            return settled;
+            (var settled, claim) = await ClaimAsync(client, jobId, fingerprint, cancellationToken).ConfigureAwait(false);
+            if (settled is { } done)
+            {
+                return done;
+            }
         }
 
         var images = new List<ImageSource>(draft.Images.Count);
@@ -65,46 +70,72 @@ public sealed class JobScheduler(ImageStaging staging, JobClaims claims, IOption
             JobTiming.From(jobs),
             time.GetUtcNow(),
             fingerprint);
+        var outcome = ScheduleOutcome.Started;
         try
         {
             await client.ScheduleNewOrchestrationInstanceAsync(nameof(VideoJobOrchestrator), input, new StartOrchestrationOptions(jobId), cancellationToken).ConfigureAwait(false);
-            return ScheduleOutcome.Started;
         }
         catch (Exception)
         {
             // Taking over an abandoned claim can still race its original starter; anything else is a real failure.
-            if (await ExistingAsync(client, jobId, fingerprint, cancellationToken).ConfigureAwait(false) is { } raced)
+            if (await ExistingAsync(client, jobId, fingerprint, cancellationToken).ConfigureAwait(false) is not { } raced)
             {
-                return raced;
+                throw;
             }
 
-            throw;
+            outcome = raced;
         }
+
+        if (claim is not null && outcome != ScheduleOutcome.Conflict)
+        {
+            // From now on the claim, not the orchestration's history (which may be purged), keeps a replay from paying twice.
+            await claims.MarkStartedAsync(jobId, claim, cancellationToken).ConfigureAwait(false);
+        }
+
+        return outcome;
     }
 
-    // Null when this request should go on and start the job; otherwise what became of the id already.
-    private async Task<ScheduleOutcome?> ClaimAsync(DurableTaskClient client, string jobId, string fingerprint, CancellationToken cancellationToken)
+    // Settled: what became of the id already (null when this request should go on and start the job, under Claim).
+    private async Task<(ScheduleOutcome? Settled, JobClaim? Claim)> ClaimAsync(DurableTaskClient client, string jobId, string fingerprint, CancellationToken cancellationToken)
     {
+        // The instance first: a job whose claim an older release's retention rule deleted is still found by it.
         if (await ExistingAsync(client, jobId, fingerprint, cancellationToken).ConfigureAwait(false) is { } existing)
         {
-            return existing;
+            if (existing == ScheduleOutcome.AlreadyExists
+                && await claims.FindAsync(jobId, cancellationToken).ConfigureAwait(false) is { Started: false } unmarked
+                && unmarked.Fingerprint == fingerprint)
+            {
+                // Its starter scheduled it but did not get to mark the claim: do it now, before the history can be purged.
+                await claims.MarkStartedAsync(jobId, unmarked, cancellationToken).ConfigureAwait(false);
+            }
+
+            return (existing, null);
         }
 
         var claim = await claims.ClaimAsync(jobId, fingerprint, cancellationToken).ConfigureAwait(false);
-        if (!claim.Won)
+        if (claim.Won)
         {
-            if (claim.Fingerprint != fingerprint)
-            {
-                return ScheduleOutcome.Conflict;
-            }
-
-            if (time.GetUtcNow() - claim.ClaimedAt < AbandonedClaimAfter)
-            {
-                return await WaitForWinnerAsync(client, jobId, fingerprint, cancellationToken).ConfigureAwait(false);
-            }
+            return (null, claim);
         }
 
-        return null;
+        if (claim.Fingerprint != fingerprint)
+        {
+            return (ScheduleOutcome.Conflict, null);
+        }
+
+        if (claim.Started)
+        {
+            // Started and since purged: the same request again is the same job, and is not paid for twice.
+            return (ScheduleOutcome.AlreadyExists, null);
+        }
+
+        if (time.GetUtcNow() - claim.ClaimedAt < AbandonedClaimAfter)
+        {
+            return (await WaitForWinnerAsync(client, jobId, fingerprint, cancellationToken).ConfigureAwait(false), null);
+        }
+
+        // Unstarted, old, and no instance: its starter died before scheduling. Take it over.
+        return (null, claim);
     }
 
     // The request that won the claim is staging images and scheduling; its job shows up within moments.

@@ -3,15 +3,18 @@ using Microsoft.Extensions.Options;
 
 namespace VeoFunctions.Storage;
 
-/// <summary>The app's two containers, created on first use.</summary>
+/// <summary>
+/// The app's two containers, created on first use. Only a successful create is kept: a failure (a 403 while the
+/// app's role assignment propagates after a deploy, a storage blip) is tried again by the next caller.
+/// </summary>
 public sealed class BlobContainers(BlobServiceClient service, IOptions<StorageOptions> options)
 {
-    private readonly Lazy<Task<BlobContainerClient>> _videos = new(() => CreateAsync(service, options.Value.VideosContainer));
-    private readonly Lazy<Task<BlobContainerClient>> _work = new(() => CreateAsync(service, options.Value.WorkContainer));
+    private readonly SuccessOnlyLazy<BlobContainerClient> _videos = new(() => CreateAsync(service, options.Value.VideosContainer));
+    private readonly SuccessOnlyLazy<BlobContainerClient> _work = new(() => CreateAsync(service, options.Value.WorkContainer));
 
-    public Task<BlobContainerClient> VideosAsync() => _videos.Value;
+    public Task<BlobContainerClient> VideosAsync() => _videos.GetAsync();
 
-    public Task<BlobContainerClient> WorkAsync() => _work.Value;
+    public Task<BlobContainerClient> WorkAsync() => _work.GetAsync();
 
     private static async Task<BlobContainerClient> CreateAsync(BlobServiceClient service, string name)
     {

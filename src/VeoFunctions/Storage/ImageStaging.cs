@@ -8,12 +8,20 @@ namespace VeoFunctions.Storage;
 /// Checked images wait in the work container between the check and the upload to fal, so image bytes
 /// never travel through orchestration state.
 /// </summary>
+/// <remarks>
+/// Staged images live under <see cref="Prefix"/>, the only part of the work container the storage lifecycle rule
+/// deletes (infra/modules/storage.bicep); claims and the submission ledger, which must be kept, live elsewhere.
+/// A staged image is read by the name recorded in durable state, so images staged under an older name still load.
+/// </remarks>
 public sealed class ImageStaging(BlobContainers containers)
 {
+    /// <summary>The work container's prefix for staged images, which expire after the retention days.</summary>
+    public const string Prefix = "staged/";
+
     public async Task<StagedImage> StageAsync(string jobId, int index, ReadOnlyMemory<byte> bytes, InspectedImage image, CancellationToken cancellationToken)
     {
         var container = await containers.WorkAsync().ConfigureAwait(false);
-        string name = $"{jobId}/images/{index}{image.FileExtension}";
+        string name = $"{Prefix}{jobId}/images/{index}{image.FileExtension}";
         await container.GetBlobClient(name).UploadAsync(
             BinaryData.FromBytes(bytes),
             new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = image.ContentType } },

@@ -61,6 +61,8 @@ public sealed class Pipeline : IAsyncDisposable
             tasks => tasks.AddVideoJobTasks(),
             new DurableTaskTestHostOptions
             {
+                // Its own pick is an unprobed random port in 30000-40000, inside the range where port-0 binds land.
+                Port = LoopbackPorts.Free(),
                 ConfigureServices = services =>
                 {
                     services.AddSingleton<IConfiguration>(configuration);

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using Fal;
+using VeoFunctions.Archive;
 using VeoFunctions.Images;
 using VeoFunctions.Jobs;
 using VeoFunctions.Money;
@@ -21,6 +22,7 @@ public sealed partial class TemplateSettingsTests
         [JobOptions.SectionName] = typeof(JobOptions),
         [StorageOptions.SectionName] = typeof(StorageOptions),
         [ImageOptions.SectionName] = typeof(ImageOptions),
+        [ArchiveOptions.SectionName] = typeof(ArchiveOptions),
     };
 
     [Fact]
@@ -53,24 +55,11 @@ public sealed partial class TemplateSettingsTests
 
     private static IEnumerable<string> AppSettingNames()
     {
-        string bicep = File.ReadAllText(Path.Combine(RepositoryRoot(), "infra", "modules", "functionapp.bicep"));
+        string bicep = Templates.Read("modules", "functionapp.bicep");
         int start = bicep.IndexOf("var appSettings = {", StringComparison.Ordinal);
         Assert.True(start >= 0, "functionapp.bicep should keep the app's settings in one 'var appSettings' block.");
         string block = bicep[start..bicep.IndexOf("\n}", start, StringComparison.Ordinal)];
         return SettingName().Matches(block).Select(m => m.Groups[1].Value);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "VeoFunctions.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("VeoFunctions.sln not found above the test binaries.");
     }
 
     [GeneratedRegex(@"^\s*([A-Za-z]+__[A-Za-z]+)\s*:", RegexOptions.Multiline)]

@@ -42,7 +42,8 @@ public sealed class StartVideoJobFuzzTests(ITestOutputHelper output)
         var jobs = TestBodies.Jobs();
         jobs.MaxRequestBytes = MaxRequestBytes;
         var containers = storage.Containers();
-        var scheduler = new JobScheduler(new ImageStaging(containers), new JobClaims(containers), Options.Create(jobs), new FakeTimeProvider());
+        var time = new FakeTimeProvider();
+        var scheduler = new JobScheduler(new ImageStaging(containers), new JobClaims(containers, time), Options.Create(jobs), time);
         var function = new StartVideoJob(TestBodies.Parser(jobs), scheduler, Options.Create(jobs));
         var tally = new Tally();
         var clock = Stopwatch.StartNew();

@@ -22,7 +22,8 @@ public sealed class StartVideoJobTests
     private StartVideoJob Function()
     {
         var containers = _storage.Containers();
-        var scheduler = new JobScheduler(new ImageStaging(containers), new JobClaims(containers), Options.Create(_jobs), new FakeTimeProvider(DateTimeOffset.Parse("2025-06-01T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture)));
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2025-06-01T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var scheduler = new JobScheduler(new ImageStaging(containers), new JobClaims(containers, time), Options.Create(_jobs), time);
         return new StartVideoJob(TestBodies.Parser(_jobs), scheduler, Options.Create(_jobs));
     }
 
@@ -116,7 +117,7 @@ public sealed class StartVideoJobTests
         var staged = input.Images[1].Staged;
         Assert.NotNull(staged);
         Assert.Null(input.Images[1].Url);
-        Assert.Equal($"{jobId}/images/1.png", staged.BlobName);
+        Assert.Equal($"staged/{jobId}/images/1.png", staged.BlobName);
         Assert.Equal(("image/png", 5, 2), (staged.ContentType, staged.Width, staged.Height));
         Assert.Equal(Convert.FromBase64String(dataUri[(dataUri.IndexOf(',', StringComparison.Ordinal) + 1)..]), _storage.Blobs[$"veo-work/{staged.BlobName}"].ToArray());
 

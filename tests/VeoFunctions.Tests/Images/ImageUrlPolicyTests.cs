@@ -72,6 +72,64 @@ public sealed class ImageUrlPolicyTests
     }
 
     [Theory]
+    [InlineData("https://localhost/x.png", "localhost")]
+    [InlineData("https://LocalHost:8443/x.png", "localhost")]
+    [InlineData("https://localhost./x.png", "localhost")]
+    [InlineData("https://images.localhost/x.png", "images.localhost")]
+    [InlineData("https://metadata.google.internal/computeMetadata/v1/", "metadata.google.internal")]
+    [InlineData("https://ip-10-0-0-1.ec2.internal/x.png", "ip-10-0-0-1.ec2.internal")]
+    [InlineData("https://printer.local/x.png", "printer.local")]
+    [InlineData("https://nas.home.arpa/x.png", "nas.home.arpa")]
+    [InlineData("https://files.corp/x.png", "files.corp")]
+    [InlineData("https://router.home/x.png", "router.home")]
+    [InlineData("https://exchange.mail/x.png", "exchange.mail")]
+    [InlineData("https://\uFF4C\uFF4F\uFF43\uFF41\uFF4C\uFF48\uFF4F\uFF53\uFF54/x.png", "localhost")] // full-width letters
+    public void TryValidate_RefusesHostNamesThatAreNeverPublic(string url, string host)
+    {
+        Assert.Equal($"The image URL names the host \"{host}\", a local or private name that is never on the public internet, which is not allowed.", Refusal(url));
+    }
+
+    [Theory]
+    [InlineData("https://metadata/computeMetadata/v1/", "metadata")]
+    [InlineData("https://instance-data/latest/meta-data/", "instance-data")]
+    [InlineData("https://intranet/x.png", "intranet")]
+    [InlineData("https://fileserver./x.png", "fileserver")]
+    public void TryValidate_RefusesHostNamesWithoutADomain(string url, string host)
+    {
+        Assert.Equal($"The image URL names the host \"{host}\", a name without a domain that only a local network can resolve, which is not allowed.", Refusal(url));
+    }
+
+    [Theory]
+    [InlineData("https://internal.example.com/x.png")]
+    [InlineData("https://localhost.example.com/x.png")]
+    [InlineData("https://my.email/x.png")]
+    [InlineData("https://shop.homes/x.png")]
+    [InlineData("https://nas.lan/x.png")] // private by habit only: no one reserved .lan (see NeverPublicSuffixes)
+    public void TryValidate_JudgesSuffixesByWholeLabels_AndOnlyReservedOnes(string url)
+    {
+        Assert.True(ImageUrlPolicy.TryValidate(url, Defaults, out _, out var reason), reason);
+    }
+
+    [Fact]
+    public void TryValidate_AllowListLetsANamedLocalHostThrough_AndOnlyThatOne()
+    {
+        var options = new ImageOptions { AllowHttp = true, AllowedPrivateHosts = { "localhost" } };
+
+        Assert.True(ImageUrlPolicy.TryValidate("http://localhost:5000/x.png", options, out _, out var reason), reason);
+        Assert.False(ImageUrlPolicy.TryValidate("http://metadata.google.internal/x.png", options, out _, out _));
+    }
+
+    [Fact]
+    public void TryValidateRedirect_RefusesANeverPublicHostName()
+    {
+        bool ok = ImageUrlPolicy.TryValidateRedirect(
+            new Uri("https://example.com/a.png"), new Uri("https://metadata.google.internal/computeMetadata/v1/"), Defaults, out _, out var reason);
+
+        Assert.False(ok);
+        Assert.Equal("The image URL redirected to a URL that names the host \"metadata.google.internal\", a local or private name that is never on the public internet, which is not allowed.", reason);
+    }
+
+    [Theory]
     [InlineData("")]
     [InlineData("   ")]
     [InlineData("cat.png")]

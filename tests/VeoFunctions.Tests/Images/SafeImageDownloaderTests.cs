@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using VeoFunctions.Images;
@@ -24,6 +26,13 @@ public sealed class SafeImageDownloaderTests(ImageServerFixture server) : IClass
 
     private static SafeImageDownloader Downloader(ImageOptions options) =>
         new(new HttpClient(SafeImageDownloader.CreateHandler(options)), Options.Create(options), NullLogger<SafeImageDownloader>.Instance);
+
+    private static SafeImageDownloader Downloader(ImageOptions options, Func<string, CancellationToken, Task<IPAddress[]>> resolve) =>
+        new(new HttpClient(SafeImageDownloader.CreateHandler(options, resolve)), Options.Create(options), NullLogger<SafeImageDownloader>.Instance);
+
+    /// <summary>A DNS that knows one name.</summary>
+    private static Func<string, CancellationToken, Task<IPAddress[]>> Resolving(string name, params IPAddress[] addresses) =>
+        (host, _) => host == name ? Task.FromResult(addresses) : throw new SocketException((int)SocketError.HostNotFound);
 
     private Task<DownloadedImage> Download(string pathAndQuery, ImageOptions? options = null) =>
         Downloader(options ?? TestOptions()).DownloadAsync(server.Url(pathAndQuery));
@@ -161,15 +170,15 @@ public sealed class SafeImageDownloaderTests(ImageServerFixture server) : IClass
     }
 
     [Fact]
-    public async Task DownloadAsync_BlocksLoopbackAtConnectTimeWhenNotAllowListed()
+    public async Task DownloadAsync_BlocksAPublicLookingNameThatResolvesToLoopback_AtConnectTime()
     {
-        // "localhost" is a name, so the static URL check lets it through; only the connect callback,
-        // which sees the resolved address, can stop it. The server must never see the request.
+        // DNS rebinding: the name passes the static URL check; only the connect callback, which sees the
+        // resolved address, can stop it. The server must never see the request.
         var options = TestOptions(allowListLoopback: false);
         int before = server.RequestCount;
 
         var ex = await Assert.ThrowsAsync<ImageRejectedException>(
-            () => Downloader(options).DownloadAsync($"http://localhost:{server.Port}/png"));
+            () => Downloader(options, Resolving("images.example.com", IPAddress.Loopback)).DownloadAsync($"http://images.example.com:{server.Port}/png"));
 
         Assert.Equal("The image URL points to a private or reserved network address, which is not allowed.", ex.Reason);
         Assert.Equal(before, server.RequestCount);
@@ -178,24 +187,32 @@ public sealed class SafeImageDownloaderTests(ImageServerFixture server) : IClass
     [Fact]
     public async Task DownloadAsync_AppliesTheAllowListToResolvedAddressesAfterARedirect()
     {
-        // Entry via allow-listed 127.0.0.1, redirect to "localhost": the connect callback re-checks the
-        // resolved addresses, and ::1 (or any other loopback alias) is not allow-listed.
+        // Entry via allow-listed 127.0.0.1, redirect to a name: the connect callback re-checks the addresses it
+        // resolves to, and ::1 is not allow-listed even though 127.0.0.1 is.
         var options = TestOptions(allowListLoopback: false);
         options.AllowedPrivateHosts.Add("127.0.0.1");
-        var target = $"http://localhost:{server.Port}/png";
-        bool localhostOnlyIpv4 = (await System.Net.Dns.GetHostAddressesAsync("localhost")).All(a => a.Equals(System.Net.IPAddress.Loopback));
+        string target = Uri.EscapeDataString($"http://rebound.example.com:{server.Port}/png");
 
-        var download = Downloader(options).DownloadAsync(server.Url("/redirect?to=" + Uri.EscapeDataString(target)));
+        await Assert.ThrowsAsync<ImageRejectedException>(
+            () => Downloader(options, Resolving("rebound.example.com", IPAddress.IPv6Loopback)).DownloadAsync(server.Url("/redirect?to=" + target)));
+        var allowed = await Downloader(options, Resolving("rebound.example.com", IPAddress.Loopback)).DownloadAsync(server.Url("/redirect?to=" + target));
 
-        if (localhostOnlyIpv4)
-        {
-            // Resolves only to the allow-listed IP: allowed by the IP match, which is the documented behaviour.
-            Assert.Equal(ImageFormat.Png, (await download).Image.Format);
-        }
-        else
-        {
-            await Assert.ThrowsAsync<ImageRejectedException>(() => download);
-        }
+        Assert.Equal(ImageFormat.Png, allowed.Image.Format); // resolves only to the allow-listed IP: allowed by the IP match
+    }
+
+    [Theory]
+    [InlineData("localhost")]
+    [InlineData("images.localhost")]
+    [InlineData("vm")]
+    public async Task DownloadAsync_RefusesANeverPublicHostName_BeforeAnyNetworkCall(string host)
+    {
+        var options = TestOptions(allowListLoopback: false);
+        int before = server.RequestCount;
+
+        var ex = await Assert.ThrowsAsync<ImageRejectedException>(() => Downloader(options).DownloadAsync($"http://{host}:{server.Port}/png"));
+
+        Assert.StartsWith($"The image URL names the host \"{host}\"", ex.Reason, StringComparison.Ordinal);
+        Assert.Equal(before, server.RequestCount);
     }
 
     [Fact]

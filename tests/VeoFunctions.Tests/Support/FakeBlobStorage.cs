@@ -11,11 +11,15 @@ namespace VeoFunctions.Tests.Support;
 
 /// <summary>
 /// An in-memory Blob Storage behind Moq mocks of <see cref="BlobServiceClient"/>, <see cref="BlobContainerClient"/>
-/// and <see cref="BlobClient"/>: enough of upload (including If-None-Match: *) and download for the app's stores.
+/// and <see cref="BlobClient"/>: enough of upload (including If-None-Match: * and If-Match with ETags) and download
+/// for the app's stores.
 /// </summary>
 internal sealed class FakeBlobStorage
 {
     private readonly ConcurrentDictionary<string, Mock<BlobContainerClient>> _containers = new();
+    private readonly ConcurrentDictionary<string, ETag> _etags = new();
+    private readonly Lock _writes = new();
+    private int _versions;
 
     public FakeBlobStorage()
     {
@@ -38,7 +42,18 @@ internal sealed class FakeBlobStorage
 
     public BlobContainers Containers() => new(Service.Object, Microsoft.Extensions.Options.Options.Create(Options));
 
-    public void Put(string container, string name, BinaryData content) => Blobs[$"{container}/{name}"] = content;
+    /// <summary>Called after an upload is stored; an exception it returns is thrown, as if the answer were lost.</summary>
+    public Func<string, Exception?>? AfterUpload { get; set; }
+
+    public void Put(string container, string name, BinaryData content) => Store($"{container}/{name}", content);
+
+    private ETag Store(string key, BinaryData content)
+    {
+        var etag = new ETag($"\"v{Interlocked.Increment(ref _versions)}\"");
+        Blobs[key] = content;
+        _etags[key] = etag;
+        return etag;
+    }
 
     private Mock<BlobContainerClient> CreateContainer(string container)
     {
@@ -56,41 +71,53 @@ internal sealed class FakeBlobStorage
             .ReturnsAsync((BinaryData content, BlobUploadOptions options, CancellationToken _) =>
             {
                 Interlocked.Increment(ref Uploads);
-                if (options?.Conditions?.IfNoneMatch == ETag.All)
+                ETag etag;
+                lock (_writes)
                 {
-                    if (!Blobs.TryAdd(key, content))
+                    if (options?.Conditions?.IfNoneMatch == ETag.All && Blobs.ContainsKey(key))
                     {
-                        throw new RequestFailedException(409, "The blob already exists.");
+                        throw new RequestFailedException(409, "The blob already exists.", "BlobAlreadyExists", null);
                     }
-                }
-                else
-                {
-                    Blobs[key] = content;
+
+                    if (options?.Conditions?.IfMatch is { } expected && (!_etags.TryGetValue(key, out var current) || current != expected))
+                    {
+                        throw new RequestFailedException(412, "The condition specified using HTTP conditional header(s) is not met.", "ConditionNotMet", null);
+                    }
+
+                    etag = Store(key, content);
                 }
 
-                return Info();
+                if (AfterUpload?.Invoke(key) is { } lost)
+                {
+                    throw lost;
+                }
+
+                return Info(etag);
             });
         mock.Setup(b => b.UploadAsync(It.IsAny<BinaryData>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((BinaryData content, bool overwrite, CancellationToken _) =>
             {
                 Interlocked.Increment(ref Uploads);
-                if (!overwrite && !Blobs.TryAdd(key, content))
+                lock (_writes)
                 {
-                    throw new RequestFailedException(409, "The blob already exists.");
-                }
+                    if (!overwrite && Blobs.ContainsKey(key))
+                    {
+                        throw new RequestFailedException(409, "The blob already exists.");
+                    }
 
-                Blobs[key] = content;
-                return Info();
+                    return Info(Store(key, content));
+                }
             });
         mock.Setup(b => b.DownloadContentAsync(It.IsAny<CancellationToken>()))
             .ReturnsAsync((CancellationToken _) => Blobs.TryGetValue(key, out var content)
-                ? Response.FromValue(BlobsModelFactory.BlobDownloadResult(content: content, details: BlobsModelFactory.BlobDownloadDetails(lastModified: LastModified)), Mock.Of<Response>())
-                : throw new RequestFailedException(404, "The specified blob does not exist."));
+                ? Response.FromValue(BlobsModelFactory.BlobDownloadResult(content: content, details: BlobsModelFactory.BlobDownloadDetails(lastModified: LastModified, eTag: _etags.GetValueOrDefault(key))), Mock.Of<Response>())
+                : throw new RequestFailedException(404, "The specified blob does not exist.", "BlobNotFound", null));
+        mock.Setup(b => b.Name).Returns(key[(key.IndexOf('/', StringComparison.Ordinal) + 1)..]);
         mock.Setup(b => b.ExistsAsync(It.IsAny<CancellationToken>()))
             .ReturnsAsync((CancellationToken _) => Response.FromValue(Blobs.ContainsKey(key), Mock.Of<Response>()));
         return mock;
     }
 
-    private Response<BlobContentInfo> Info() =>
-        Response.FromValue(BlobsModelFactory.BlobContentInfo(new ETag("b"), LastModified, null, null, 0), Mock.Of<Response>());
+    private Response<BlobContentInfo> Info(ETag etag) =>
+        Response.FromValue(BlobsModelFactory.BlobContentInfo(etag, LastModified, null, null, 0), Mock.Of<Response>());
 }
