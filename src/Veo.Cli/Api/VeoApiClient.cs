@@ -177,7 +177,7 @@ public sealed class VeoApiClient
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new VeoApiException(ApiFailure.Unavailable, $"{Where(request.RequestUri)} did not answer within {options.RequestTimeout.TotalSeconds:0} s.", inner: ex);
+            throw new VeoApiException(ApiFailure.Unavailable, $"{Sentence(Where(request.RequestUri))} did not answer within {options.RequestTimeout.TotalSeconds:0} s.", inner: ex);
         }
         catch (HttpRequestException ex)
         {
@@ -192,6 +192,8 @@ public sealed class VeoApiClient
     private string Where(Uri? url) => url is not null && Endpoint.IsSameOrigin(url)
         ? $"the app at {Endpoint.AppUrl.GetLeftPart(UriPartial.Authority)}"
         : $"the download host {url?.GetLeftPart(UriPartial.Authority)}";
+
+    private static string Sentence(string text) => char.ToUpperInvariant(text[0]) + text[1..];
 
     private async Task<ApiAnswer<T>> ReadAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> type, string? jobId, CancellationToken cancellationToken)
     {
@@ -216,7 +218,7 @@ public sealed class VeoApiClient
 
     private VeoApiException NotVeo(HttpResponseMessage response, Exception? inner) => new(
         ApiFailure.Unavailable,
-        $"{Where(response.RequestMessage?.RequestUri)} answered {(int)response.StatusCode} with something that is not VeoFunctions' JSON: is --app right?",
+        $"{Sentence(Where(response.RequestMessage?.RequestUri))} answered {(int)response.StatusCode} with something that is not VeoFunctions' JSON: is --app right?",
         response.StatusCode,
         inner: inner);
 
@@ -252,7 +254,7 @@ public sealed class VeoApiClient
                 status,
                 problem),
             HttpStatusCode.Conflict => new(ApiFailure.Rejected, $"Conflict ({code}): {detail}.", status, problem),
-            _ => new(ApiFailure.Unavailable, $"{Where(response.RequestMessage?.RequestUri)} answered {code}: {detail}.", status, problem),
+            _ => new(ApiFailure.Unavailable, $"{Sentence(Where(response.RequestMessage?.RequestUri))} answered {code}: {detail}.", status, problem),
         };
     }
 

@@ -16,11 +16,11 @@ public sealed class ProgressLog(IAnsiConsole console)
     private string? lastError;
     private string? trouble;
 
-    public void Update(JobStatus? status, string? pollTrouble, DateTimeOffset now)
+    public void Update(JobStatus? status, string? pollTrouble)
     {
         if (status is not null)
         {
-            ShowPhases(status, now);
+            ShowPhases(status);
             ShowLogs(status);
             lastError = ShowChange(lastError, status.LastError, "yellow", "trouble");
         }
@@ -28,22 +28,23 @@ public sealed class ProgressLog(IAnsiConsole console)
         trouble = ShowChange(trouble, pollTrouble, "yellow", "not answering");
     }
 
-    private void ShowPhases(JobStatus status, DateTimeOffset now)
+    private void ShowPhases(JobStatus status)
     {
         var timeline = status.Timeline ?? [];
+        bool shown = false;
         for (; shownPhases < timeline.Count; shownPhases++)
         {
-            Line(timeline[shownPhases].At - status.CreatedAt, $"[{Phases.Style(timeline[shownPhases].Phase)}]{Markup.Escape(timeline[shownPhases].Phase)}[/]");
+            var entry = timeline[shownPhases];
+            bool current = shownPhases == timeline.Count - 1 && entry.Phase == status.Phase;
+            Line(entry.At - status.CreatedAt, current ? Phases.Markup(status) : $"[{Phases.Style(entry.Phase)}]{Markup.Escape(entry.Phase)}[/]");
+            shown |= current;
         }
 
         // Without a timeline (an older app) the phase itself is the news; the queue position is news either way.
-        if (status.Phase != phase && (timeline.Count == 0 || timeline[^1].Phase != status.Phase))
+        bool changed = status.Phase != phase || (status.Phase == JobPhases.Queued && status.QueuePosition != position);
+        if (changed && !shown && (timeline.Count == 0 || status.Phase == phase))
         {
-            Line(now - status.CreatedAt, Phases.Markup(status));
-        }
-        else if (status.Phase == JobPhases.Queued && status.QueuePosition is { } p && p != position)
-        {
-            Line(now - status.CreatedAt, Phases.Markup(status));
+            Line(status.LastUpdatedAt - status.CreatedAt, Phases.Markup(status));
         }
 
         phase = status.Phase;

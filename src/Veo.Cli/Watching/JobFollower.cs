@@ -69,7 +69,7 @@ public sealed class JobFollower(CliContext cli, VeoApiClient api, bool json)
         await foreach (var poll in poller.PollAsync(jobId, cancellationToken).ConfigureAwait(false))
         {
             last = poll.Answer?.Value ?? last;
-            log.Update(poll.Answer?.Value, poll.Trouble, cli.Time.GetUtcNow());
+            log.Update(poll.Answer?.Value, poll.Trouble);
         }
 
         cli.Out.Write(JobView.Render(last!, cli.Time.GetUtcNow()));

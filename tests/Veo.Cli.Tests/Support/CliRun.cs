@@ -32,6 +32,7 @@ internal sealed class CliRun
             Http = http,
             Environment = name => environment.GetValueOrDefault(name),
             WorkingDirectory = options.WorkingDirectory ?? Path.GetTempPath(),
+            Time = new ShiftedClock(JobScript.CreatedAt + TimeSpan.FromSeconds(90)),
             PollInterval = TimeSpan.FromMilliseconds(10),
             MaxPollFailures = options.MaxPollFailures,
             ApiOptions = new ApiClientOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(5), RequestTimeout = TimeSpan.FromSeconds(20) },

@@ -73,12 +73,8 @@ internal sealed class FakeVeoApi : IAsyncDisposable
         return fake;
     }
 
-    public JobScript Job(string jobId)
-    {
-        var script = new JobScript(this, jobId);
-        jobs[jobId] = script;
-        return script;
-    }
+    /// <summary>The script of <paramref name="jobId"/>, made on first use.</summary>
+    public JobScript Job(string jobId) => jobs.GetOrAdd(jobId, id => new JobScript(this, id));
 
     public JsonObject VideoJson(JobScript job)
     {
