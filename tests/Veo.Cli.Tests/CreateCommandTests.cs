@@ -212,6 +212,19 @@ public sealed class CreateCommandTests : StandInTest
     }
 
     [Fact]
+    public async Task Create_TakesTheRepositorysSampleImages_AsRunLocalsDemoSendsThem()
+    {
+        string samples = Path.Combine(RepositoryRoot(), "samples");
+
+        var run = await CliRun.RunAsync(Api, new CliOptions { WorkingDirectory = samples }, "create", "-p", "x", "-i", "meadow.png", "-i", "ball.jpg");
+
+        Assert.Equal(0, run.ExitCode);
+        var urls = JsonNode.Parse(Assert.Single(Api.To("POST", "/api/videos")).Body)!["image_urls"]!.AsArray().Select(u => (string)u!).ToArray();
+        Assert.StartsWith("data:image/png;base64,", urls[0], StringComparison.Ordinal);
+        Assert.StartsWith("data:image/jpeg;base64,", urls[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Create_WithOut_FollowsTheJob_AndSavesTheVideoByteForByte()
     {
         Api.NextJobIds.Enqueue("job-out");
@@ -240,6 +253,17 @@ public sealed class CreateCommandTests : StandInTest
         Assert.False((bool)lines[0]["replayed"]!);
         Assert.Equal(["queued", "generating", "completed"], lines.Skip(1).Select(l => (string?)l["phase"]));
         Assert.Contains("Idempotency-Key", run.Error, StringComparison.Ordinal);
+    }
+
+    private static string RepositoryRoot()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(folder.FullName, "VeoFunctions.sln")))
+        {
+            folder = folder.Parent ?? throw new InvalidOperationException("The tests run outside the repository.");
+        }
+
+        return folder.FullName;
     }
 
     /// <summary>Fails the first sends as a refused connection would, then lets the rest through.</summary>

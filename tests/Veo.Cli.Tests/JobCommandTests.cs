@@ -14,7 +14,7 @@ public sealed class JobCommandTests : StandInTest
         var run = await CliRun.RunAsync(Api, "status", "job-1");
 
         Assert.Equal(0, run.ExitCode);
-        Assert.Contains("job job-1", run.Out, StringComparison.Ordinal);
+        Assert.Matches(@"│ job\s+job-1", run.Out);
         Assert.Contains("queued · position 4 in fal's queue", run.Out, StringComparison.Ordinal);
         Assert.Matches(@"queued\s+0:00\s+1m 30s …", run.Out);
         Assert.Contains("In queue", run.Out, StringComparison.Ordinal);

@@ -17,6 +17,7 @@ public static class JobView
     {
         ArgumentNullException.ThrowIfNull(status);
         var facts = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
+        facts.AddRow(new Markup("[grey]job[/]"), new Text(status.JobId));
         facts.AddRow(new Markup("[grey]phase[/]"), new Markup(Phases.Markup(status)));
         if (status.FalRequestId is { } fal)
         {
@@ -57,12 +58,12 @@ public static class JobView
         AddLine(parts, "yellow", "not answering", trouble);
         AddLine(parts, "red", "error", status.Error);
         AddLine(parts, "grey", "note", status.Note);
-        return new Panel(new Rows(parts)).Header($" job {Markup.Escape(status.JobId)} ").RoundedBorder().BorderColor(Color.Grey);
+        return new Panel(new Rows(parts)).Header(" veo ").RoundedBorder().BorderColor(Color.Grey);
     }
 
     /// <summary>What is shown before the first status arrives.</summary>
     public static IRenderable Waiting(string jobId) =>
-        new Panel(new Markup("[grey]asking the app…[/]")).Header($" job {Markup.Escape(jobId)} ").RoundedBorder().BorderColor(Color.Grey);
+        new Panel(new Markup($"[grey]job[/]  {Markup.Escape(jobId)}  [grey]asking the app…[/]")).Header(" veo ").RoundedBorder().BorderColor(Color.Grey);
 
     private static void AddLine(List<IRenderable> parts, string color, string label, string? text)
     {
