@@ -97,6 +97,21 @@ public sealed class ConnectionTests : StandInTest
         Assert.Equal("/prefix/api/videos/job-1", Assert.Single(Api.Requests).PathAndQuery);
     }
 
+    [Fact]
+    public async Task AnAppThatRedirects_IsNotFollowed_ButNamed()
+    {
+        Api.StatusAnswers.Enqueue(r =>
+        {
+            r.Redirect("https://veo.example.net/api/videos/job-1", permanent: true);
+            return Task.CompletedTask;
+        });
+
+        var run = await CliRun.RunAsync(Api, "status", "job-1");
+
+        Assert.Equal(ExitCodes.Unavailable, run.ExitCode);
+        Assert.Equal($"veo: The app at {Origin} redirects to https://veo.example.net (301): pass that as --app.", run.Error.TrimEnd());
+    }
+
     private string Origin => Api.AppUrl.GetLeftPart(UriPartial.Authority);
 
     private static int ClosedPort()

@@ -254,6 +254,10 @@ public sealed class VeoApiClient
                 status,
                 problem),
             HttpStatusCode.Conflict => new(ApiFailure.Rejected, $"Conflict ({code}): {detail}.", status, problem),
+            _ when IsRedirect(status) && response.Headers.Location is { } location => new(
+                ApiFailure.Unavailable,
+                $"The app at {app} redirects to {location.GetLeftPart(UriPartial.Authority)} ({code}): pass that as --app.",
+                status),
             _ => new(ApiFailure.Unavailable, $"{Sentence(Where(response.RequestMessage?.RequestUri))} answered {code}: {detail}.", status, problem),
         };
     }

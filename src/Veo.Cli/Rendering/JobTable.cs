@@ -12,10 +12,11 @@ public static class JobTable
     {
         ArgumentNullException.ThrowIfNull(jobs);
         var table = new Table().RoundedBorder().BorderColor(Color.Grey)
-            .AddColumn("job").AddColumn("phase").AddColumn("created (UTC)").AddColumn(new TableColumn("took").RightAligned()).AddColumn("video or reason");
+            .AddColumn(new TableColumn("job").NoWrap()).AddColumn(new TableColumn("phase").NoWrap()).AddColumn(new TableColumn("created (UTC)").NoWrap())
+            .AddColumn(new TableColumn("took").RightAligned().NoWrap()).AddColumn("video or reason");
         foreach (var job in jobs)
         {
-            string outcome = job.Video is { } video ? $"{Readable.Bytes(video.Bytes)} {video.BlobName}" : job.Error ?? job.LastError ?? string.Empty;
+            string outcome = job.Video is { } video ? Readable.Bytes(video.Bytes) : job.Error ?? job.LastError ?? string.Empty;
             table.AddRow(
                 new Text(job.JobId),
                 new Markup(Phases.Markup(job)),
