@@ -95,25 +95,29 @@ public sealed class JobCommandTests : StandInTest
         Assert.Empty(Api.Requests);
     }
 
-    [Fact]
-    public async Task Cancel_AsksTheAppToStopTheJob()
+    [Theory]
+    [InlineData("cancel", "Cancel requested for job job-1. What it achieved: veo watch job-1")]
+    [InlineData("resume", "Resume requested for job job-1. Follow it: veo watch job-1")]
+    public async Task CancelAndResume_AskTheApp_AndSayWhereToFollowTheJob(string command, string expected)
     {
-        Api.Job("job-1").Step("generating");
+        Api.Job("job-1").Step("archiving", lastError: "The archive stalled.");
 
-        var run = await CliRun.RunAsync(Api, "cancel", "job-1");
+        var run = await CliRun.RunAsync(Api, command, "job-1");
 
         Assert.Equal(0, run.ExitCode);
-        Assert.Single(Api.To("POST", "/api/videos/job-1/cancel"));
-        Assert.Equal("Cancel requested for job job-1. What it achieved: veo watch job-1", run.Out.TrimEnd());
+        Assert.Single(Api.To("POST", $"/api/videos/job-1/{command}"));
+        Assert.Equal(expected, run.Out.TrimEnd());
     }
 
-    [Fact]
-    public async Task Cancel_EndedJob_ExitsWith4_WithTheAppsReason()
+    [Theory]
+    [InlineData("cancel")]
+    [InlineData("resume")]
+    public async Task CancelAndResume_OfAnEndedJob_ExitWith4_WithTheAppsReason(string command)
     {
         Api.Job("job-1").Step("completed", video: true);
         Api.ControlAnswer = System.Net.HttpStatusCode.Conflict;
 
-        var run = await CliRun.RunAsync(Api, "cancel", "job-1");
+        var run = await CliRun.RunAsync(Api, command, "job-1");
 
         Assert.Equal(ExitCodes.Rejected, run.ExitCode);
         Assert.Equal("veo: Conflict (409): The job has already ended.", run.Error.TrimEnd());
@@ -127,29 +131,6 @@ public sealed class JobCommandTests : StandInTest
         var run = await CliRun.RunAsync(Api, "cancel", "job-1", "--json");
 
         Assert.True((bool)JsonNode.Parse(run.Out)!["cancelRequested"]!);
-    }
-
-    [Fact]
-    public async Task Resume_AsksTheAppToRetryTheArchive()
-    {
-        Api.Job("job-1").Step("archiving", lastError: "The archive stalled.");
-
-        var run = await CliRun.RunAsync(Api, "resume", "job-1");
-
-        Assert.Equal(0, run.ExitCode);
-        Assert.Single(Api.To("POST", "/api/videos/job-1/resume"));
-        Assert.Equal("Resume requested for job job-1. Follow it: veo watch job-1", run.Out.TrimEnd());
-    }
-
-    [Fact]
-    public async Task Resume_WhenThereIsNothingToResume_ExitsWith4()
-    {
-        Api.Job("job-1").Step("completed", video: true);
-        Api.ControlAnswer = System.Net.HttpStatusCode.Conflict;
-
-        var run = await CliRun.RunAsync(Api, "resume", "job-1");
-
-        Assert.Equal(ExitCodes.Rejected, run.ExitCode);
     }
 
     [Theory]
