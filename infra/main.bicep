@@ -6,6 +6,8 @@
 //   keyvault    -> RBAC vault with the fal.ai key
 //   functionapp -> FC1 plan + function app (system-assigned identity) + app settings
 //   roles       -> every role assignment
+//   events      -> Event Grid system topic on the storage account; after deploy, the subscription that starts
+//                  manifest jobs (see azure.yaml's postdeploy hook)
 targetScope = 'subscription'
 
 @description('azd environment name; seeds resource names and the azd-env-name tag.')
@@ -35,6 +37,13 @@ param principalType string = 'User'
 @description('fal.ai API key ("id:secret"), stored as Key Vault secret fal-key. Empty: the secret is left as is (create it later).')
 @secure()
 param falKey string = ''
+
+@description('Standard Webhooks secret that signs job callbacks ("whsec_" + base64 of 24-64 random bytes), stored as Key Vault secret callback-signing-secret. Empty: callbacks are off (a job asking for one is refused).')
+@secure()
+param callbackSigningSecret string = ''
+
+@description('Create the Event Grid subscription that starts jobs from manifest uploads. Only after the code is deployed (its creation calls the app\'s webhook): azure.yaml\'s postdeploy hook sets it.')
+param subscribeJobEvents bool = false
 
 @description('Turn on Key Vault purge protection (irreversible).')
 param enableKeyVaultPurgeProtection bool = false
@@ -81,6 +90,7 @@ var abbrs = {
   keyVault: 'kv-'
   flexPlan: 'plan-'
   functionApp: 'func-'
+  eventGridSystemTopic: 'egst-'
 }
 
 var containers = {
@@ -91,6 +101,9 @@ var containers = {
 }
 
 var functionAppName = '${abbrs.functionApp}veo-${resourceToken}'
+
+// The Event Grid-sourced blob trigger that reads manifests (its [Function] name in the code).
+var manifestFunctionName = 'StartManifestJobs'
 
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourceGroup}${environmentName}'
@@ -137,6 +150,7 @@ module keyVault 'modules/keyvault.bicep' = {
     name: '${abbrs.keyVault}${resourceToken}'
     enablePurgeProtection: enableKeyVaultPurgeProtection
     falKey: falKey
+    callbackSigningSecret: callbackSigningSecret
   }
 }
 
@@ -157,6 +171,9 @@ module functionApp 'modules/functionapp.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     videosContainerName: containers.videos
     workContainerName: containers.work
+    jobsContainerName: containers.jobs
+    // Only when a secret is given: an unresolvable Key Vault reference would reach the app as its literal text.
+    callbackSigningSecretUri: empty(callbackSigningSecret) ? '' : keyVault.outputs.callbackSigningSecretUri
     jobsFirstStatusCheck: jobsFirstStatusCheck
     jobsDeadline: jobsDeadline
   }
@@ -175,6 +192,21 @@ module roles 'modules/roles.bicep' = {
   }
 }
 
+module events 'modules/events.bicep' = {
+  name: 'events'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    topicName: '${abbrs.eventGridSystemTopic}${resourceToken}'
+    storageAccountName: storage.outputs.name
+    jobsContainerName: containers.jobs
+    functionAppName: functionApp.outputs.name
+    functionName: manifestFunctionName
+    subscribe: subscribeJobEvents
+  }
+}
+
 // azd stores these in the environment (.azure/<env>/.env).
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
@@ -183,6 +215,8 @@ output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output AZURE_FUNCTION_APP_HOST_NAME string = functionApp.outputs.defaultHostName
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
+output AZURE_STORAGE_JOBS_CONTAINER string = containers.jobs
+output AZURE_EVENT_GRID_TOPIC_NAME string = events.outputs.topicName
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 // Not a secret: it only identifies the component; ingestion needs Entra auth when local auth is off.
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString

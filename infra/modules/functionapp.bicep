@@ -48,6 +48,12 @@ param videosContainerName string
 @description('The app\'s work container: staged images, job claims, the submission ledger.')
 param workContainerName string
 
+@description('Container manifests are uploaded into (read by the Event Grid-sourced blob trigger).')
+param jobsContainerName string
+
+@description('Versionless URI of the Key Vault secret that signs job callbacks; empty: callbacks are off.')
+param callbackSigningSecretUri string = ''
+
 @description('How long an orchestration waits for the fal webhook before polling (TimeSpan, "hh:mm:ss").')
 param jobsFirstStatusCheck string = '00:01:30'
 
@@ -118,6 +124,13 @@ var hostSettings = {
   AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
   AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
 
+  // The manifest trigger's connection "JobsStorage" (identity-based). The blob extension reads the manifest through it,
+  // and needs its queue endpoint too (it writes poison messages there). The Event Grid webhook's own queue is in
+  // AzureWebJobsStorage, above. Both are this account; roles.bicep grants blob owner and queue contributor on it.
+  JobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+  JobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
+  JobsStorage__credential: 'managedidentity'
+
   // Telemetry, sent with the app's identity (Entra auth; local auth can be off on the component).
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
@@ -141,6 +154,12 @@ var appSettings = {
   Storage__BlobServiceUri: storage.properties.primaryEndpoints.blob
   Storage__VideosContainer: videosContainerName
   Storage__WorkContainer: workContainerName
+
+  // Manifests: the container the blob trigger watches (its path is %Jobs__ManifestContainer%/{name}).
+  Jobs__ManifestContainer: jobsContainerName
+
+  // Job callbacks' Standard Webhooks secret (section "Callbacks", CallbackOptions); empty turns callbacks off.
+  Callbacks__SigningSecret: empty(callbackSigningSecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${callbackSigningSecretUri})'
 
   // Job timing (TimeSpan "hh:mm:ss").
   Jobs__FirstStatusCheck: jobsFirstStatusCheck

@@ -1,4 +1,4 @@
-// Key Vault in RBAC mode holding the fal.ai API key. The function app never sees the key in its
+// Key Vault in RBAC mode holding the fal.ai API key and the callback signing secret. The function app never sees the key in its
 // configuration: it gets a Key Vault reference that App Service resolves with the app's identity.
 
 @description('Azure region of the resources.')
@@ -26,6 +26,13 @@ param falKeySecretName string = 'fal-key'
 @description('fal.ai API key ("id:secret"). Empty: the secret is not written (set it later with az keyvault secret set).')
 @secure()
 param falKey string = ''
+
+@description('Name of the secret holding the Standard Webhooks secret that signs job callbacks.')
+param callbackSigningSecretName string = 'callback-signing-secret'
+
+@description('The callback signing secret ("whsec_…"). Empty: the secret is not written.')
+@secure()
+param callbackSigningSecret string = ''
 
 resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
   name: name
@@ -59,8 +66,18 @@ resource falKeySecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (!empt
   }
 }
 
+resource callbackSecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (!empty(callbackSigningSecret)) {
+  parent: vault
+  name: callbackSigningSecretName
+  properties: {
+    value: callbackSigningSecret
+    contentType: 'text/plain'
+  }
+}
+
 output name string = vault.name
 output id string = vault.id
 output vaultUri string = vault.properties.vaultUri
 // Versionless URI: App Service follows the latest version of the secret.
 output falKeySecretUri string = '${vault.properties.vaultUri}secrets/${falKeySecretName}'
+output callbackSigningSecretUri string = '${vault.properties.vaultUri}secrets/${callbackSigningSecretName}'

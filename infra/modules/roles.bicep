@@ -38,9 +38,13 @@ var roleIds = {
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
 
+// The manifest trigger (connection JobsStorage, Event Grid source) needs blob owner and queue contributor on this
+// account, for its own connection and for AzureWebJobsStorage: granted below. The docs' table for host storage also
+// lists Storage Account Contributor for blob triggers; it is not granted: it is a management role that can list the
+// account keys, and with the Event Grid source the host only reads blobs and uses its queues (not yet seen in Azure).
 var appStorageRoles = [
-  roleIds.storageBlobDataOwner // host + Durable blobs, app containers, deployment package
-  roleIds.storageQueueDataContributor // host + Durable work-item/control queues
+  roleIds.storageBlobDataOwner // host + Durable blobs, app containers, deployment package, manifests
+  roleIds.storageQueueDataContributor // host + Durable work-item/control queues, the blob trigger's event and poison queues
   roleIds.storageTableDataContributor // Durable history/instances tables
 ]
 

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VeoFunctions.Archive;
+using VeoFunctions.Callbacks;
 using VeoFunctions.Http;
 using VeoFunctions.Images;
 using VeoFunctions.Jobs;
@@ -30,6 +31,7 @@ public static class VeoFunctionsServices
             .AddJobStorage()
             .AddImageSafety()
             .AddVideoArchive()
+            .AddCallbacks()
             .AddVideoJobs();
     }
 
@@ -79,6 +81,21 @@ public static class VeoFunctionsServices
         // bounds the wait for headers) is the archive's own, and the archive bounds the body per read and in all.
         services.AddHttpClient<VideoArchive>()
             .ConfigureHttpClient((sp, client) => client.Timeout = sp.GetRequiredService<IOptions<ArchiveOptions>>().Value.Timeout);
+        return services;
+    }
+
+    public static IServiceCollection AddCallbacks(this IServiceCollection services)
+    {
+        services.AddOptions<CallbackOptions>().BindConfiguration(CallbackOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        // Images too: callbacks obey its network rules (AllowHttp, AllowedPrivateHosts). Binding it twice is harmless.
+        services.AddOptions<ImageOptions>().BindConfiguration(ImageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+
+        // A callback is a request made on a user's behalf: the same connect-time SSRF vetting as image downloads, no
+        // redirects. The sender bounds each attempt itself (Callbacks:Timeout).
+        services.AddHttpClient<CallbackSender>()
+            .ConfigurePrimaryHttpMessageHandler(sp => SafeImageDownloader.CreateHandler(sp.GetRequiredService<IOptions<ImageOptions>>().Value))
+            .ConfigureHttpClient((sp, client) => client.Timeout = Timeout.InfiniteTimeSpan);
         return services;
     }
 

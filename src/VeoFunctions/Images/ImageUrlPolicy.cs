@@ -28,6 +28,8 @@ public static class ImageUrlPolicy
     public static readonly IReadOnlyList<string> NeverPublicSuffixes =
         ["localhost", "local", "home.arpa", "internal", "corp", "home", "mail"];
 
+    private const string ImageSubject = "image URL";
+
     /// <summary>Parses and checks a URL string as given by the user.</summary>
     /// <param name="value">The URL text.</param>
     /// <param name="options">Scheme and allow-list settings.</param>
@@ -38,51 +40,63 @@ public static class ImageUrlPolicy
         string? value,
         ImageOptions options,
         [NotNullWhen(true)] out Uri? uri,
-        [NotNullWhen(false)] out string? reason)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        uri = null;
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            reason = "No image URL was given.";
-            return false;
-        }
-
-        if (value.Length > MaxUrlLength)
-        {
-            reason = $"The image URL is too long; at most {MaxUrlLength} characters are accepted.";
-            return false;
-        }
-
-        if (!Uri.TryCreate(value, UriKind.Absolute, out var parsed) || value.Any(char.IsWhiteSpace))
-        {
-            reason = "The image URL is not a valid absolute URL.";
-            return false;
-        }
-
-        string? problem = FindProblem(parsed, options);
-        if (problem is not null)
-        {
-            reason = $"The image URL {problem}.";
-            return false;
-        }
-
-        uri = parsed;
-        reason = null;
-        return true;
-    }
+        [NotNullWhen(false)] out string? reason) => TryValidate(value, options, ImageSubject, out uri, out reason);
 
     /// <summary>Checks an already parsed URL.</summary>
     /// <param name="uri">The URL.</param>
     /// <param name="options">Scheme and allow-list settings.</param>
     /// <param name="reason">One user-facing sentence when refused.</param>
     /// <returns><see langword="true"/> when the URL may be fetched.</returns>
-    public static bool TryValidate(Uri uri, ImageOptions options, [NotNullWhen(false)] out string? reason)
+    public static bool TryValidate(Uri uri, ImageOptions options, [NotNullWhen(false)] out string? reason) =>
+        TryValidate(uri, options, ImageSubject, out reason);
+
+    /// <summary>
+    /// The same checks for any URL the app is asked to reach on a user's behalf (callbacks too), with
+    /// <paramref name="subject"/> (for example "image URL") naming it in the reason.
+    /// </summary>
+    internal static bool TryValidate(
+        string? value,
+        ImageOptions options,
+        string subject,
+        [NotNullWhen(true)] out Uri? uri,
+        [NotNullWhen(false)] out string? reason)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        uri = null;
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            reason = $"No {subject} was given.";
+            return false;
+        }
+
+        if (value.Length > MaxUrlLength)
+        {
+            reason = $"The {subject} is too long; at most {MaxUrlLength} characters are accepted.";
+            return false;
+        }
+
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var parsed) || value.Any(char.IsWhiteSpace))
+        {
+            reason = $"The {subject} is not a valid absolute URL.";
+            return false;
+        }
+
+        if (!TryValidate(parsed, options, subject, out reason))
+        {
+            return false;
+        }
+
+        uri = parsed;
+        return true;
+    }
+
+    /// <summary>The checks on an already parsed URL, with <paramref name="subject"/> naming it in the reason.</summary>
+    internal static bool TryValidate(Uri uri, ImageOptions options, string subject, [NotNullWhen(false)] out string? reason)
     {
         ArgumentNullException.ThrowIfNull(uri);
         ArgumentNullException.ThrowIfNull(options);
         string? problem = FindProblem(uri, options);
-        reason = problem is null ? null : $"The image URL {problem}.";
+        reason = problem is null ? null : $"The {subject} {problem}.";
         return problem is null;
     }
 

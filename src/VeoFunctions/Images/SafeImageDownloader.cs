@@ -339,7 +339,8 @@ public sealed class SafeImageDownloader(HttpClient httpClient, IOptions<ImageOpt
         }
     }
 
-    private static T? FindInner<T>(Exception exception)
+    /// <summary>The first exception of type <typeparamref name="T"/> below <paramref name="exception"/>.</summary>
+    internal static T? FindInner<T>(Exception exception)
         where T : Exception
     {
         for (var current = exception.InnerException; current is not null; current = current.InnerException)
@@ -353,7 +354,8 @@ public sealed class SafeImageDownloader(HttpClient httpClient, IOptions<ImageOpt
         return null;
     }
 
-    private static string Describe(HttpStatusCode statusCode)
+    /// <summary>A status as people read it: "404 Not Found".</summary>
+    internal static string Describe(HttpStatusCode statusCode)
     {
         int code = (int)statusCode;
         string? name = Enum.IsDefined(statusCode) ? statusCode.ToString() : null;

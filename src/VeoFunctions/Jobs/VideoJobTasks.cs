@@ -21,6 +21,7 @@ public static class VideoJobTasks
             .AddActivity<FetchFalResult>()
             .AddActivity<CancelFalRequest>()
             .AddActivity<CloseWithoutVideo>()
-            .AddActivity<ArchiveVideo>();
+            .AddActivity<ArchiveVideo>()
+            .AddActivity<DeliverCallback>();
     }
 }

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using Fal;
 using VeoFunctions.Archive;
+using VeoFunctions.Callbacks;
 using VeoFunctions.Images;
 using VeoFunctions.Jobs;
 using VeoFunctions.Money;
@@ -23,6 +24,7 @@ public sealed partial class TemplateSettingsTests
         [StorageOptions.SectionName] = typeof(StorageOptions),
         [ImageOptions.SectionName] = typeof(ImageOptions),
         [ArchiveOptions.SectionName] = typeof(ArchiveOptions),
+        [CallbackOptions.SectionName] = typeof(CallbackOptions),
     };
 
     [Fact]

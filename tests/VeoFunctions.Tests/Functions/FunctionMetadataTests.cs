@@ -21,7 +21,7 @@ namespace VeoFunctions.Tests.Functions;
 public sealed class FunctionMetadataTests(ITestOutputHelper output)
 {
     private static readonly string[] Activities =
-        ["FetchImage", "UploadImageToFal", "SubmitToFal", "FindFalRequest", "FindLostRequest", "CheckFalStatus", "FetchFalResult", "CancelFalRequest", "CloseWithoutVideo", "ArchiveVideo"];
+        ["FetchImage", "UploadImageToFal", "SubmitToFal", "FindFalRequest", "FindLostRequest", "CheckFalStatus", "FetchFalResult", "CancelFalRequest", "CloseWithoutVideo", "ArchiveVideo", "DeliverCallback"];
 
     private static readonly string[] Orchestrators = [nameof(VideoJobOrchestrator), nameof(VideoSalvageOrchestrator)];
 

@@ -1,0 +1,44 @@
+namespace VeoFunctions.Tests.Deployment;
+
+/// <summary>
+/// The Event Grid wiring of the manifest door: events reach the blob extension's webhook for the one function, only for
+/// the container the app is told to watch, and never for the result and error files the app writes there itself.
+/// </summary>
+public sealed class EventSubscriptionTests
+{
+    [Fact]
+    public void TheSubscription_DeliversToTheBlobExtensionWebhook_WithItsSystemKey()
+    {
+        string events = Templates.Read("modules", "events.bicep");
+
+        Assert.Contains(
+            "'https://${functionApp.properties.defaultHostName}/runtime/webhooks/blobs?functionName=Host.Functions.${functionName}&code=${listKeys('${functionApp.id}/host/default', functionApp.apiVersion).systemKeys.blobs_extension}'",
+            events,
+            StringComparison.Ordinal);
+        Assert.Contains("resource manifests 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = if (subscribe) {", events, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheFilter_TakesManifestsOfTheJobsContainer_AndNotTheAppsOwnFiles()
+    {
+        string events = Templates.Read("modules", "events.bicep");
+
+        Assert.Contains("'Microsoft.Storage.BlobCreated'", events, StringComparison.Ordinal);
+        Assert.Contains("subjectBeginsWith: '/blobServices/default/containers/${jobsContainerName}/blobs/'", events, StringComparison.Ordinal);
+        Assert.Contains("subjectEndsWith: '.json'", events, StringComparison.Ordinal);
+        Assert.Matches(@"operatorType: 'StringNotEndsWith'\s+key: 'subject'\s+values: \[\s+'\.result\.json'\s+'\.error\.json'\s+\]", events);
+    }
+
+    [Fact]
+    public void TheWatchedContainer_IsTheOneTheAppIsConfiguredWith()
+    {
+        string main = Templates.Read("main.bicep");
+        string app = Templates.Read("modules", "functionapp.bicep");
+
+        Assert.Matches(@"module events [^\n]*\n(?:[^\n]*\n)*?\s*jobsContainerName: containers\.jobs\n", main);
+        Assert.Matches(@"module functionApp [^\n]*\n(?:[^\n]*\n)*?\s*jobsContainerName: containers\.jobs\n", main);
+        Assert.Contains("Jobs__ManifestContainer: jobsContainerName", app, StringComparison.Ordinal);
+        Assert.Contains("JobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob", app, StringComparison.Ordinal);
+        Assert.Contains("JobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue", app, StringComparison.Ordinal);
+    }
+}
