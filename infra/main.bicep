@@ -97,6 +97,7 @@ var containers = {
   videos: 'videos'
   work: 'veo-work'
   jobs: 'jobs'
+  images: 'images'
   deployment: 'deploymentpackage'
 }
 
@@ -135,6 +136,7 @@ module storage 'modules/storage.bicep' = {
       containers.videos
       containers.work
       containers.jobs
+      containers.images
     ]
     workContainerName: containers.work
     stagingRetentionDays: stagingRetentionDays
@@ -172,6 +174,7 @@ module functionApp 'modules/functionapp.bicep' = {
     videosContainerName: containers.videos
     workContainerName: containers.work
     jobsContainerName: containers.jobs
+    imagesContainerName: containers.images
     // Only when a secret is given: an unresolvable Key Vault reference would reach the app as its literal text.
     callbackSigningSecretUri: empty(callbackSigningSecret) ? '' : keyVault.outputs.callbackSigningSecretUri
     jobsFirstStatusCheck: jobsFirstStatusCheck
@@ -201,7 +204,7 @@ module events 'modules/events.bicep' = {
     topicName: '${abbrs.eventGridSystemTopic}${resourceToken}'
     storageAccountName: storage.outputs.name
     jobsContainerName: containers.jobs
-    functionAppName: functionApp.outputs.name
+        functionAppName: functionApp.outputs.name
     functionName: manifestFunctionName
     subscribe: subscribeJobEvents
   }

@@ -51,6 +51,9 @@ param workContainerName string
 @description('Container manifests are uploaded into (read by the Event Grid-sourced blob trigger).')
 param jobsContainerName string
 
+@description('Container of private reference images that manifests may name (read with the app identity).')
+param imagesContainerName string
+
 @description('Versionless URI of the Key Vault secret that signs job callbacks; empty: callbacks are off.')
 param callbackSigningSecretUri string = ''
 
@@ -155,8 +158,9 @@ var appSettings = {
   Storage__VideosContainer: videosContainerName
   Storage__WorkContainer: workContainerName
 
-  // Manifests: the container the blob trigger watches (its path is %Jobs__ManifestContainer%/{name}).
-  Jobs__ManifestContainer: jobsContainerName
+  // Manifests: the container the blob trigger watches (its path is %Storage:JobsContainer%/{name}).
+  Storage__JobsContainer: jobsContainerName
+  Storage__ImagesContainer: imagesContainerName
 
   // Job callbacks' Standard Webhooks secret (section "Callbacks", CallbackOptions); empty turns callbacks off.
   Callbacks__SigningSecret: empty(callbackSigningSecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${callbackSigningSecretUri})'

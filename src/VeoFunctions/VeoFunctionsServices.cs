@@ -12,6 +12,7 @@ using VeoFunctions.Callbacks;
 using VeoFunctions.Http;
 using VeoFunctions.Images;
 using VeoFunctions.Jobs;
+using VeoFunctions.Manifests;
 using VeoFunctions.Money;
 using VeoFunctions.Storage;
 
@@ -108,6 +109,9 @@ public static class VeoFunctionsServices
         services.TryAddSingleton<VideoRequestParser>();
         services.TryAddSingleton<JobScheduler>();
         services.TryAddSingleton<FalWebhookIntake>();
+        services.TryAddSingleton<ManifestParser>();
+        services.TryAddSingleton<ManifestResults>();
+        services.TryAddSingleton<ManifestIntake>();
         return services;
     }
 }

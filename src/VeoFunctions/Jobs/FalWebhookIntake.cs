@@ -75,7 +75,7 @@ public sealed partial class FalWebhookIntake(
     // operator terminated): its input holds what a salvage run needs.
     private ArchivePlan? EndedWithoutVideo(OrchestrationMetadata? instance) =>
         instance is { IsCompleted: true } && instance.RuntimeStatus != OrchestrationRuntimeStatus.Completed && instance.ReadInputAs<VideoJobInput>() is { } input
-            ? new ArchivePlan(input.JobId, input.Request, input.Images.Count, input.CreatedAt, JobTiming.From(jobs.Value))
+            ? ArchivePlan.Of(input) with { Timing = JobTiming.From(jobs.Value) } // the first release's timings lack the archive's
             : null;
 
     private async Task StartSalvageAsync(DurableTaskClient durable, string jobId, SalvageInput input, CancellationToken cancellationToken)

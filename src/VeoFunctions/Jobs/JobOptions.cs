@@ -41,6 +41,24 @@ public sealed class JobOptions
     /// <summary>The cap of the pause between archive rounds.</summary>
     public TimeSpan MaxArchiveRetryInterval { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// The first wait before a failed callback delivery is tried again; the wait doubles up to an hour. With the
+    /// default 12 attempts the callback is tried for about 6 hours.
+    /// </summary>
+    public TimeSpan CallbackFirstRetryInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many times a callback is tried in all before it is given up (the job's outcome never depends on it).</summary>
+    [Range(1, 30)]
+    public int CallbackAttempts { get; set; } = 12;
+
+    /// <summary>Most jobs one manifest may hold (a batch).</summary>
+    [Range(1, 10_000)]
+    public int MaxManifestJobs { get; set; } = 1000;
+
+    /// <summary>Largest manifest read, in bytes (a batch of data: URIs is large; images are better named as blobs).</summary>
+    [Range(1024, 512 * 1024 * 1024)]
+    public long MaxManifestBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>The first wait before an activity that failed transiently is tried again (doubling after).</summary>
     public TimeSpan FirstRetryInterval { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -12,13 +12,17 @@ internal sealed class JobRun : IDisposable
 {
     private readonly CancellationTokenSource _stopListening = new();
     private readonly List<PhaseChange> _timeline = [];
+    private readonly List<Task> _phaseCallbacks = [];
     private JobProgress _progress = new(JobPhase.Validating);
 
-    public JobRun(TaskOrchestrationContext context, string jobId, JobTiming timing)
+    public JobRun(TaskOrchestrationContext context, string jobId, JobTiming timing, DateTimeOffset createdAt, JobCallback? callback, bool salvage = false)
     {
         Context = context;
         JobId = jobId;
         Timing = timing;
+        CreatedAt = createdAt;
+        Callback = callback;
+        IsSalvage = salvage;
         Retry = RetryOptions(timing);
         CancelRequested = context.WaitForExternalEvent<string>(VideoJobOrchestrator.CancelEvent, _stopListening.Token);
         Webhook = context.WaitForExternalEvent<FalWebhookEvent>(VideoJobOrchestrator.FalWebhookEvent, _stopListening.Token);
@@ -27,6 +31,17 @@ internal sealed class JobRun : IDisposable
     public TaskOrchestrationContext Context { get; }
 
     public string JobId { get; }
+
+    public DateTimeOffset CreatedAt { get; }
+
+    /// <summary>Where the job reports, if its caller asked.</summary>
+    public JobCallback? Callback { get; }
+
+    /// <summary>This run archives a video delivered after its job had ended.</summary>
+    public bool IsSalvage { get; }
+
+    /// <summary>Phase-change callbacks under way (they never hold the story up; the end waits for them).</summary>
+    public IReadOnlyList<Task> PhaseCallbacks => _phaseCallbacks;
 
     public JobTiming Timing { get; }
 
@@ -47,6 +62,9 @@ internal sealed class JobRun : IDisposable
 
     public JobPhase Phase => _progress.Phase;
 
+    /// <summary>The status document as it stands: what <c>GET /api/videos/{jobId}</c> and a callback carry.</summary>
+    public JobStatus Status => JobStatus.Of(JobId, CreatedAt, new DateTimeOffset(Now, TimeSpan.Zero), _progress, IsSalvage);
+
     /// <summary>True once fal was asked to stop the request because its caller cancelled the job.</summary>
     public bool StoppedByCaller { get; set; }
 
@@ -56,7 +74,8 @@ internal sealed class JobRun : IDisposable
     /// <summary>Enters a phase (or stays in it) and publishes what changed.</summary>
     public void Enter(JobPhase phase, int? queuePosition = null, IReadOnlyList<string>? logs = null)
     {
-        if (phase != _progress.Phase || _timeline.Count == 0)
+        bool changed = phase != _progress.Phase || _timeline.Count == 0;
+        if (changed)
         {
             _timeline.Add(new PhaseChange(phase, new DateTimeOffset(Now, TimeSpan.Zero)));
             var logger = Context.CreateReplaySafeLogger<JobRun>();
@@ -64,6 +83,12 @@ internal sealed class JobRun : IDisposable
         }
 
         Publish(_progress with { Phase = phase, QueuePosition = queuePosition, Logs = logs ?? _progress.Logs });
+        if (changed && Callback is { OnEveryPhase: true } callback && phase is not (JobPhase.Completed or JobPhase.Failed or JobPhase.Cancelled))
+        {
+            // Started, not awaited: a slow receiver must not hold the job up. The end's callback says the rest.
+            string eventId = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{JobId}-{_timeline.Count}-{phase.ToString().ToLowerInvariant()}{(IsSalvage ? "-salvage" : "")}");
+            _phaseCallbacks.Add(Context.CallActivityAsync<Callbacks.CallbackOutcome>(nameof(Activities.DeliverCallback), new Activities.CallbackDelivery(JobId, callback.Url, eventId, Status), Retry));
+        }
     }
 
     /// <summary>Records the request fal is working on.</summary>
@@ -105,6 +130,28 @@ internal sealed class JobRun : IDisposable
         var logger = Context.CreateReplaySafeLogger<JobRun>();
         logger.LogInformation(5003, "Job {JobId} ended {Phase}: {Reason}", JobId, phase, reason);
         return new JobFailedException(reason);
+    }
+
+    /// <summary>
+    /// Runs a step that must happen (a storage write the job's outcome or its reporting depends on) until it does,
+    /// through any outage: a growing pause between rounds, the trouble shown meanwhile.
+    /// </summary>
+    public async Task<T> UntilDoneAsync<T>(string activity, object input, string trouble)
+    {
+        for (var wait = Timing.FirstRetryInterval; ; wait = wait * 2 < Timing.MaxArchiveRetryInterval ? wait * 2 : Timing.MaxArchiveRetryInterval)
+        {
+            try
+            {
+                var done = await Context.CallActivityAsync<T>(activity, input, Retry);
+                Trouble(null);
+                return done;
+            }
+            catch (TaskFailedException failed)
+            {
+                Trouble($"{trouble}: {Reason(failed)}");
+                await Context.CreateTimer(Now + wait, CancellationToken.None);
+            }
+        }
     }
 
     /// <summary>Keeps listening for a caller's cancel only while the job runs.</summary>

@@ -39,7 +39,9 @@ public sealed class JobScheduler(ImageStaging staging, JobClaims claims, IOption
     /// blob's identity) and may be reused: then an existing or concurrently starting job is found, not duplicated.
     /// A fresh random id needs none of that.
     /// </summary>
-    public async Task<ScheduleOutcome> ScheduleAsync(DurableTaskClient client, string jobId, VideoJobDraft draft, string fingerprint, bool callerChosenId, CancellationToken cancellationToken)
+    /// <param name="manifest">The manifest the job came from, if it came from one: the job reports its end to its result file.</param>
+    public async Task<ScheduleOutcome> ScheduleAsync(DurableTaskClient client, string jobId, VideoJobDraft draft, string fingerprint, bool callerChosenId, CancellationToken cancellationToken,
+        ManifestEntry? manifest = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(draft);
@@ -69,7 +71,10 @@ public sealed class JobScheduler(ImageStaging staging, JobClaims claims, IOption
             WebhookUrl(jobs.PublicBaseUrl, jobId),
             JobTiming.From(jobs),
             time.GetUtcNow(),
-            fingerprint);
+            fingerprint,
+            draft.Callback,
+            draft.Priority,
+            manifest);
         var outcome = ScheduleOutcome.Started;
         try
         {

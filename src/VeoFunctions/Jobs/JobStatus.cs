@@ -22,6 +22,17 @@ public sealed record JobStatus(
     string? Note = null,
     bool Salvaged = false)
 {
+    /// <summary>The status document as the orchestration itself sees it (what a callback carries).</summary>
+    public static JobStatus Of(string jobId, DateTimeOffset createdAt, DateTimeOffset at, JobProgress progress, bool salvaged)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        bool ended = progress.Phase is JobPhase.Completed or JobPhase.Failed or JobPhase.Cancelled;
+        return new JobStatus(jobId, Name(progress.Phase), createdAt, at, progress.FalRequestId,
+            progress.Phase == JobPhase.Queued ? progress.QueuePosition : null, progress.Video,
+            progress.Phase is JobPhase.Failed or JobPhase.Cancelled && progress.Video is null ? progress.Error : null,
+            progress.Timeline, ended ? null : progress.LastError, progress.Logs, progress.Note, salvaged);
+    }
+
     /// <summary>Reads a job's status from its orchestration instance and, if it has one, its salvage run.</summary>
     public static JobStatus From(OrchestrationMetadata instance, OrchestrationMetadata? salvage = null)
     {

@@ -14,13 +14,16 @@ public sealed record JobTiming(
     TimeSpan CancelGrace = default,
     TimeSpan MaxGenerationTime = default,
     TimeSpan ArchiveHorizon = default,
-    TimeSpan MaxArchiveRetryInterval = default)
+    TimeSpan MaxArchiveRetryInterval = default,
+    TimeSpan CallbackFirstRetryInterval = default,
+    int CallbackAttempts = 0)
 {
     /// <summary>The timings a job started now gets.</summary>
     public static JobTiming From(JobOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         return new(options.FirstStatusCheck, options.MaxStatusCheckInterval, options.Deadline, options.FirstRetryInterval, options.MaxActivityAttempts,
-            options.CancelGrace, options.MaxGenerationTime, options.ArchiveHorizon, options.MaxArchiveRetryInterval);
+            options.CancelGrace, options.MaxGenerationTime, options.ArchiveHorizon, options.MaxArchiveRetryInterval,
+            options.CallbackFirstRetryInterval, options.CallbackAttempts);
     }
 }

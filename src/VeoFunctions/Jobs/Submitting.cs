@@ -27,7 +27,7 @@ internal static class Submitting
         for (int attempt = 1; ; attempt++)
         {
             var submittedFrom = new DateTimeOffset(run.Now, TimeSpan.Zero);
-            var submit = new SubmitToFalInput(job.JobId, job.Request, imageUrls, job.WebhookUrl, attempt, job.Timing.Deadline);
+            var submit = new SubmitToFalInput(job.JobId, job.Request, imageUrls, job.WebhookUrl, attempt, job.Timing.Deadline, job.Priority);
             var result = await run.Context.CallActivityAsync<SubmitResult>(nameof(SubmitToFal), submit, run.Retry);
             if (result.Accepted is { } accepted)
             {

@@ -1,6 +1,9 @@
 namespace VeoFunctions.Jobs;
 
-/// <summary>The orchestration's input: small, references only.</summary>
+/// <summary>
+/// The orchestration's input: small, references only. The members after <see cref="RequestFingerprint"/> came with
+/// version 2.0: where to report (a signed callback, a manifest's result file) and fal's queue priority.
+/// </summary>
 public sealed record VideoJobInput(
     string JobId,
     VideoRequest Request,
@@ -8,4 +11,7 @@ public sealed record VideoJobInput(
     Uri WebhookUrl,
     JobTiming Timing,
     DateTimeOffset CreatedAt,
-    string? RequestFingerprint = null);
+    string? RequestFingerprint = null,
+    JobCallback? Callback = null,
+    string? Priority = null,
+    ManifestEntry? Manifest = null);

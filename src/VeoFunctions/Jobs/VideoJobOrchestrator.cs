@@ -40,8 +40,25 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
 
     private static async Task<VideoJobResult> RunStoryAsync(TaskOrchestrationContext context, VideoJobInput job)
     {
-        using var run = new JobRun(context, job.JobId, job.Timing);
-        var plan = new ArchivePlan(job.JobId, job.Request, job.Images.Count, job.CreatedAt, job.Timing);
+        using var run = new JobRun(context, job.JobId, job.Timing, job.CreatedAt, job.Callback);
+        VideoJobResult result;
+        try
+        {
+            result = await TellAsync(run, job);
+        }
+        catch (JobFailedException)
+        {
+            await Reporting.ReportEndAsync(run, job.Manifest);
+            throw;
+        }
+
+        await Reporting.ReportEndAsync(run, job.Manifest);
+        return result;
+    }
+
+    private static async Task<VideoJobResult> TellAsync(JobRun run, VideoJobInput job)
+    {
+        var plan = ArchivePlan.Of(job);
         try
         {
             // 1. Check and upload the images. Nothing is spent yet, so a cancel here costs nothing.
@@ -102,25 +119,10 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
 
     /// <summary>
     /// Closes the job's delivery record (see <see cref="Money.DeliveryLedger"/>), returning a delivery that got there
-    /// first. Keeps trying through a storage outage: skipping the close would leave a late delivery unclaimed.
+    /// first. Kept trying through a storage outage: skipping the close would leave a late delivery unclaimed.
     /// </summary>
-    private static async Task<LateDelivery?> CloseWithoutVideoAsync(JobRun run, ArchivePlan plan)
-    {
-        for (var wait = run.Timing.FirstRetryInterval; ; wait = Min(wait * 2, run.Timing.MaxArchiveRetryInterval))
-        {
-            try
-            {
-                var late = await run.Context.CallActivityAsync<LateDelivery?>(nameof(CloseWithoutVideo), plan, run.Retry);
-                run.Trouble(null);
-                return late;
-            }
-            catch (TaskFailedException failed)
-            {
-                run.Trouble($"The job's delivery record could not be closed: {JobRun.Reason(failed)}");
-                await run.Context.CreateTimer(run.Now + wait, CancellationToken.None);
-            }
-        }
-    }
+    private static Task<LateDelivery?> CloseWithoutVideoAsync(JobRun run, ArchivePlan plan) =>
+        run.UntilDoneAsync<LateDelivery?>(nameof(CloseWithoutVideo), plan, "The job's delivery record could not be closed");
 
     private static T Min<T>(T a, T b) where T : IComparable<T> => a.CompareTo(b) <= 0 ? a : b;
 }

@@ -21,7 +21,8 @@ public static class VideoJobTasks
             .AddActivity<FetchFalResult>()
             .AddActivity<CancelFalRequest>()
             .AddActivity<CloseWithoutVideo>()
-            .AddActivity<ArchiveVideo>()
-            .AddActivity<DeliverCallback>();
+            .AddActivity<RecordManifestOutcome>()
+            .AddActivity<DeliverCallback>()
+            .AddActivity<ArchiveVideo>();
     }
 }

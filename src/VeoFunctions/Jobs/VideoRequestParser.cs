@@ -6,19 +6,35 @@ using VeoFunctions.Images;
 namespace VeoFunctions.Jobs;
 
 /// <summary>
-/// Turns a JSON body shaped like the model's input into a <see cref="VideoJobDraft"/>, or into errors keyed
-/// by field (<c>prompt</c>, <c>image_urls[1]</c>…). Strict on purpose: an unknown field is usually a typo,
-/// and a typo in a three-dollar request should be caught before the money is spent.
+/// Turns a JSON object shaped like the model's input (plus <c>callback_url</c>, <c>callback_events</c> and
+/// <c>priority</c>) into a <see cref="VideoJobDraft"/>, or into errors keyed by field (<c>prompt</c>,
+/// <c>image_urls[1]</c>…). One parser for both doors: the HTTP body, and each job of a blob manifest
+/// (<see cref="Manifests.ManifestParser"/>), which may also name images in the app's own storage. Strict on
+/// purpose: an unknown field is usually a typo, and a typo in a three-dollar request should be caught before the
+/// money is spent.
 /// </summary>
 public sealed class VideoRequestParser(IOptions<JobOptions> jobOptions, IOptions<ImageOptions> imageOptions)
 {
     // Duplicate keys are refused: which of two "prompt"s did the caller mean?
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 16, AllowDuplicateProperties = false };
 
-    private static readonly HashSet<string> KnownFields =
-    [
+    /// <summary>The fields of the model's input.</summary>
+    public static readonly IReadOnlySet<string> ModelFields = new HashSet<string>
+    {
         "prompt", "image_urls", "aspect_ratio", "duration", "resolution", "generate_audio", "seed", "negative_prompt", "auto_fix", "safety_tolerance",
-    ];
+    };
+
+    /// <summary>The job's own fields besides the model's: where to report, and fal's queue priority.</summary>
+    public static readonly IReadOnlySet<string> JobFields = new HashSet<string> { "callback_url", "callback_events", "priority" };
+
+    /// <summary><c>callback_events</c>: the end only (the default), or every phase change too.</summary>
+    public static readonly IReadOnlyList<string> CallbackEvents = ["end", "all"];
+
+    /// <summary><c>priority</c>: fal's queue priority (<c>x-fal-queue-priority</c>).</summary>
+    public static readonly IReadOnlyList<string> Priorities = ["normal", "low"];
+
+    /// <summary>Options for documents this parser reads: duplicate keys refused, nesting bounded.</summary>
+    internal static JsonDocumentOptions JsonOptions => DocumentOptions;
 
     public ParseResult Parse(ReadOnlyMemory<byte> body)
     {
@@ -46,7 +62,7 @@ public sealed class VideoRequestParser(IOptions<JobOptions> jobOptions, IOptions
 
             try
             {
-                return ParseObject(document.RootElement);
+                return ParseJob(document.RootElement, ownBlob: null, otherFields: null);
             }
             catch (InvalidOperationException)
             {
@@ -56,13 +72,18 @@ public sealed class VideoRequestParser(IOptions<JobOptions> jobOptions, IOptions
         }
     }
 
-    private ParseResult ParseObject(JsonElement root)
+    /// <summary>
+    /// Parses one job object. <paramref name="ownBlob"/> recognises an image reference that names a blob of the app's
+    /// own storage (manifests only; null refuses them); <paramref name="otherFields"/> are further fields the caller
+    /// handles itself (a manifest's <c>id</c>). Invalid Unicode in a string throws <see cref="InvalidOperationException"/>.
+    /// </summary>
+    public ParseResult ParseJob(JsonElement root, Func<string, BlobImage?>? ownBlob, IReadOnlySet<string>? otherFields)
     {
         var errors = new Errors();
         var jobs = jobOptions.Value;
-        foreach (var property in root.EnumerateObject().Where(p => !KnownFields.Contains(p.Name)))
+        foreach (var property in root.EnumerateObject().Where(p => !ModelFields.Contains(p.Name) && !JobFields.Contains(p.Name) && otherFields?.Contains(p.Name) != true))
         {
-            errors.Add(property.Name.Length > 64 ? property.Name[..64] : property.Name, "Unknown field; the accepted fields are those of the model's input.");
+            errors.Add(property.Name.Length > 64 ? property.Name[..64] : property.Name, "Unknown field; the accepted fields are those of the model's input, callback_url, callback_events and priority.");
         }
 
         string? prompt = Text(root, "prompt", jobs.MaxPromptLength, errors, required: true);
@@ -76,18 +97,53 @@ public sealed class VideoRequestParser(IOptions<JobOptions> jobOptions, IOptions
             Text(root, "negative_prompt", jobs.MaxPromptLength, errors, required: false),
             Bool(root, "auto_fix", errors),
             OneOf(root, "safety_tolerance", ReferenceToVideoInput.SafetyTolerances, errors));
-        var images = Images(root, errors);
+        var images = Images(root, ownBlob, errors);
+        var (callback, priority) = ParseJobFields(root, errors);
 
-        return errors.Count > 0 ? ParseResult.Invalid(errors) : ParseResult.Valid(new VideoJobDraft(request, images));
+        return errors.Count > 0 ? ParseResult.Invalid(errors) : ParseResult.Valid(new VideoJobDraft(request, images, callback, priority));
     }
 
-    private List<DraftImage> Images(JsonElement root, Errors errors)
+    /// <summary>Reads the job's own fields (<see cref="JobFields"/>) of an object: a job, or a batch's defaults.</summary>
+    public (JobCallback? Callback, string? Priority) ParseJobFields(JsonElement root, Errors errors) =>
+        (Callback(root, errors), OneOf(root, "priority", Priorities, errors));
+
+    private JobCallback? Callback(JsonElement root, Errors errors)
+    {
+        string? events = OneOf(root, "callback_events", CallbackEvents, errors);
+        if (!root.TryGetProperty("callback_url", out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            if (events is not null)
+            {
+                errors.Add("callback_events", "Only with a callback_url.");
+            }
+
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            errors.Add("callback_url", "Must be a string: an https URL.");
+            return null;
+        }
+
+        if (!Callbacks.CallbackUrlPolicy.TryValidate(value.GetString(), imageOptions.Value, out var url, out var reason))
+        {
+            errors.Add("callback_url", reason);
+            return null;
+        }
+
+        return new JobCallback(url, OnEveryPhase: events == "all");
+    }
+
+    private List<DraftImage> Images(JsonElement root, Func<string, BlobImage?>? ownBlob, Errors errors)
     {
         var options = imageOptions.Value;
         var images = new List<DraftImage>();
         if (!root.TryGetProperty("image_urls", out var array) || array.ValueKind == JsonValueKind.Null)
         {
-            errors.Add("image_urls", "Required: a list of 1 or more reference images (https URLs or data: URIs).");
+            errors.Add("image_urls", ownBlob is null
+                ? "Required: a list of 1 or more reference images (https URLs or data: URIs)."
+                : "Required: a list of 1 or more reference images (https URLs, data: URIs or blobs of the images container).");
             return images;
         }
 
@@ -126,6 +182,10 @@ public sealed class VideoRequestParser(IOptions<JobOptions> jobOptions, IOptions
                 {
                     images.Add(new DraftImage(index, null, bytes, ImageInspector.Inspect(bytes, options).Image));
                 }
+            }
+            else if (ownBlob?.Invoke(item.GetString()!) is { } blob)
+            {
+                images.Add(new DraftImage(index, null, ReadOnlyMemory<byte>.Empty, null, blob)); // read and checked by the manifest door
             }
             else if (!ImageUrlPolicy.TryValidate(item.GetString(), options, out var uri, out var reason))
             {

@@ -14,10 +14,22 @@ public sealed class VideoSalvageOrchestrator : TaskOrchestrator<SalvageInput, Vi
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
-        using var run = new JobRun(context, input.Plan.JobId, input.Plan.Timing);
+        var plan = input.Plan;
+        using var run = new JobRun(context, plan.JobId, plan.Timing, plan.CreatedAt, plan.Callback, salvage: true);
         run.Submitted(input.Fal);
-        var video = await Archiving.ArchiveAsync(run, input.Fal, FalVerdict.From(input.Delivered, new DateTimeOffset(run.Now, TimeSpan.Zero)), input.Plan);
+        ArchivedVideo video;
+        try
+        {
+            video = await Archiving.ArchiveAsync(run, input.Fal, FalVerdict.From(input.Delivered, new DateTimeOffset(run.Now, TimeSpan.Zero)), plan);
+        }
+        catch (JobFailedException)
+        {
+            await Reporting.ReportEndAsync(run, plan.Manifest);
+            throw;
+        }
+
         run.Archived(video, JobPhase.Completed);
+        await Reporting.ReportEndAsync(run, plan.Manifest);
         return new VideoJobResult(input.Fal.RequestId, video);
     }
 }

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace VeoFunctions.Storage;
 
 /// <summary>
-/// The app's two containers, created on first use. Only a successful create is kept: a failure (a 403 while the
+/// The app's containers. Its own two are created on first use. Only a successful create is kept: a failure (a 403 while the
 /// app's role assignment propagates after a deploy, a storage blip) is tried again by the next caller.
 /// </summary>
 public sealed class BlobContainers(BlobServiceClient service, IOptions<StorageOptions> options)
@@ -15,6 +15,12 @@ public sealed class BlobContainers(BlobServiceClient service, IOptions<StorageOp
     public Task<BlobContainerClient> VideosAsync() => _videos.GetAsync();
 
     public Task<BlobContainerClient> WorkAsync() => _work.GetAsync();
+
+    /// <summary>The user's manifest container (created by the deployment; the app writes result files into it).</summary>
+    public BlobContainerClient Jobs() => service.GetBlobContainerClient(options.Value.JobsContainer);
+
+    /// <summary>The user's private images container (read only).</summary>
+    public BlobContainerClient Images() => service.GetBlobContainerClient(options.Value.ImagesContainer);
 
     private static async Task<BlobContainerClient> CreateAsync(BlobServiceClient service, string name)
     {

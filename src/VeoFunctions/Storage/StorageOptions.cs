@@ -24,6 +24,22 @@ public sealed class StorageOptions : IValidatableObject
     [RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
     public string WorkContainer { get; set; } = "veo-work";
 
+    /// <summary>
+    /// Where data pipelines drop job manifests (<c>{batch}/{name}.json</c>); the app writes each one's
+    /// <c>.result.json</c> or <c>.error.json</c> beside it. The blob trigger watches it (<c>%Storage:JobsContainer%</c>).
+    /// </summary>
+    [Required]
+    [RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
+    public string JobsContainer { get; set; } = "jobs";
+
+    /// <summary>
+    /// Private reference images a manifest may name (<c>images/cat.png</c> or the blob's URL): read with the app's own
+    /// identity, never made public.
+    /// </summary>
+    [Required]
+    [RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
+    public string ImagesContainer { get; set; } = "images";
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (string.IsNullOrWhiteSpace(ConnectionString) == (BlobServiceUri is null))

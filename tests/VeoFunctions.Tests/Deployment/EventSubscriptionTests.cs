@@ -37,7 +37,7 @@ public sealed class EventSubscriptionTests
 
         Assert.Matches(@"module events [^\n]*\n(?:[^\n]*\n)*?\s*jobsContainerName: containers\.jobs\n", main);
         Assert.Matches(@"module functionApp [^\n]*\n(?:[^\n]*\n)*?\s*jobsContainerName: containers\.jobs\n", main);
-        Assert.Contains("Jobs__ManifestContainer: jobsContainerName", app, StringComparison.Ordinal);
+        Assert.Contains("Storage__JobsContainer: jobsContainerName", app, StringComparison.Ordinal);
         Assert.Contains("JobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob", app, StringComparison.Ordinal);
         Assert.Contains("JobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue", app, StringComparison.Ordinal);
     }

@@ -21,7 +21,7 @@ namespace VeoFunctions.Tests.Functions;
 public sealed class FunctionMetadataTests(ITestOutputHelper output)
 {
     private static readonly string[] Activities =
-        ["FetchImage", "UploadImageToFal", "SubmitToFal", "FindFalRequest", "FindLostRequest", "CheckFalStatus", "FetchFalResult", "CancelFalRequest", "CloseWithoutVideo", "ArchiveVideo", "DeliverCallback"];
+        ["FetchImage", "UploadImageToFal", "SubmitToFal", "FindFalRequest", "FindLostRequest", "CheckFalStatus", "FetchFalResult", "CancelFalRequest", "CloseWithoutVideo", "RecordManifestOutcome", "ArchiveVideo", "DeliverCallback"];
 
     private static readonly string[] Orchestrators = [nameof(VideoJobOrchestrator), nameof(VideoSalvageOrchestrator)];
 
@@ -57,11 +57,26 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
         Assert.IsType<JsonObject>(Assert.Single(metadata, f => (string?)f!["name"] == name));
 
     [Fact]
-    public void TheBuiltMetadata_ListsExactlyTheAppsHttpFunctions()
+    public void TheBuiltMetadata_ListsExactlyTheAppsHttpFunctions_AndTheManifestTrigger()
     {
         var names = BuiltMetadata().Select(f => (string)f!["name"]!).Order(StringComparer.Ordinal);
 
-        Assert.Equal(HttpFunctions.Keys.Order(StringComparer.Ordinal), names);
+        Assert.Equal(HttpFunctions.Keys.Append(nameof(StartManifestJobs)).Order(StringComparer.Ordinal), names);
+    }
+
+    [Fact]
+    public void TheManifestTrigger_IsABlobTriggerWithTheEventGridSource_OnTheConfiguredContainer()
+    {
+        // Flex Consumption supports no other blob trigger source; the polling source would never fire there.
+        var function = Function(BuiltMetadata(), nameof(StartManifestJobs));
+
+        var bindings = function["bindings"]!.AsArray().Select(b => b!.AsObject()).ToList();
+        var trigger = Assert.Single(bindings, b => (string?)b["type"] == "blobTrigger");
+        Assert.Equal("EventGrid", (string?)trigger["source"]);
+        Assert.Equal("%Storage:JobsContainer%/{name}", (string?)trigger["path"]);
+        Assert.Equal("JobsStorage", (string?)trigger["connection"]);
+        Assert.Equal("In", (string?)trigger["direction"]);
+        Assert.Single(bindings, b => (string?)b["type"] == "durableClient");
     }
 
     [Theory]
@@ -188,7 +203,7 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
 
         Assert.Equal(all.Count, all.Distinct(StringComparer.OrdinalIgnoreCase).Count());
         Assert.Equal(
-            HttpFunctions.Keys.Concat(Activities).Concat(Orchestrators).Order(StringComparer.Ordinal),
+            HttpFunctions.Keys.Append(nameof(StartManifestJobs)).Concat(Activities).Concat(Orchestrators).Order(StringComparer.Ordinal),
             all.Order(StringComparer.Ordinal));
     }
 

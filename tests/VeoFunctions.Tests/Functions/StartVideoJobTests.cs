@@ -88,7 +88,8 @@ public sealed class StartVideoJobTests
         Assert.Equal(new ImageSource(0, TestBodies.ImageUrl, null), image);
         Assert.Equal(JobScheduler.Fingerprint(TestBodies.Bytes(body)), input.RequestFingerprint);
         Assert.Equal(new JobTiming(_jobs.FirstStatusCheck, _jobs.MaxStatusCheckInterval, _jobs.Deadline, _jobs.FirstRetryInterval, _jobs.MaxActivityAttempts,
-            _jobs.CancelGrace, _jobs.MaxGenerationTime, _jobs.ArchiveHorizon, _jobs.MaxArchiveRetryInterval), input.Timing);
+            _jobs.CancelGrace, _jobs.MaxGenerationTime, _jobs.ArchiveHorizon, _jobs.MaxArchiveRetryInterval,
+            _jobs.CallbackFirstRetryInterval, _jobs.CallbackAttempts), input.Timing);
     }
 
     [Fact]

@@ -11,9 +11,11 @@ namespace VeoFunctions.Jobs.Activities;
 /// <summary>
 /// One submit attempt. <paramref name="StartTimeout"/> is sent to fal as the start deadline: a request fal has not
 /// started by then is dropped unbilled, which bounds how long a lost request can stay invisible in fal's list.
-/// (Both came with version 2.0; the first release sends neither: attempt 1, no deadline.)
+/// <paramref name="Priority"/> is fal's queue priority (<c>low</c> for batches that can wait). (These came with version
+/// 2.0; the first release sends none: attempt 1, no deadline, normal priority.)
 /// </summary>
-public sealed record SubmitToFalInput(string JobId, VideoRequest Request, IReadOnlyList<string> ImageUrls, Uri WebhookUrl, int Attempt = 1, TimeSpan? StartTimeout = null);
+public sealed record SubmitToFalInput(
+    string JobId, VideoRequest Request, IReadOnlyList<string> ImageUrls, Uri WebhookUrl, int Attempt = 1, TimeSpan? StartTimeout = null, string? Priority = null);
 
 /// <summary>
 /// The paid step. Each attempt runs at most once whatever happens to the worker: the ledger returns an earlier
@@ -40,7 +42,7 @@ public sealed partial class SubmitToFal(FalQueueClient fal, SubmissionLedger led
         try
         {
             submission = await fal.SubmitAsync(ReferenceToVideoInput.EndpointId, ToFalInput(input), FalJsonContext.Default.ReferenceToVideoInput,
-                new FalSubmitOptions { WebhookUrl = input.WebhookUrl, StartTimeout = input.StartTimeout }, CancellationToken.None).ConfigureAwait(false);
+                new FalSubmitOptions { WebhookUrl = input.WebhookUrl, StartTimeout = input.StartTimeout, Priority = input.Priority }, CancellationToken.None).ConfigureAwait(false);
         }
         catch (FalSubmissionUncertainException ex)
         {

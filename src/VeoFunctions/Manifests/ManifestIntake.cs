@@ -1,0 +1,169 @@
+using System.Net;
+using Azure;
+using Azure.Storage.Blobs;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using VeoFunctions.Images;
+using VeoFunctions.Jobs;
+using VeoFunctions.Storage;
+
+namespace VeoFunctions.Manifests;
+
+/// <summary>
+/// The second door: a manifest dropped into the jobs container starts the jobs it describes. Validated like the
+/// HTTP body, by the same parser; images it names in the app's images container are read with the app's own
+/// identity and checked by their bytes before anything starts. A bad manifest gets an error file and starts
+/// nothing; a good one gets a result file and its jobs, under ids derived from the manifest's identity, so a
+/// redelivered event starts nothing twice.
+/// </summary>
+public sealed partial class ManifestIntake(
+    ManifestParser parser, JobScheduler scheduler, ManifestResults results, BlobContainers containers, BlobServiceClient service,
+    IOptions<StorageOptions> storage, IOptions<ImageOptions> images, IOptions<JobOptions> jobs, ILogger<ManifestIntake> logger)
+{
+    /// <summary>How many jobs of a batch are started at once.</summary>
+    private const int StartConcurrency = 8;
+
+    public async Task<ManifestIntakeOutcome> AcceptAsync(DurableTaskClient durable, string container, string name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(durable);
+
+        // Event Grid reports every blob under its filter, the app's own files included, and a trigger can be handed a
+        // blob of a container it does not watch.
+        if (container != storage.Value.JobsContainer || !ManifestFiles.IsManifest(name))
+        {
+            return ManifestIntakeOutcome.Ignored;
+        }
+
+        var manifest = containers.Jobs().GetBlobClient(name);
+        var read = await ReadAsync(manifest, jobs.Value.MaxManifestBytes, cancellationToken).ConfigureAwait(false);
+        if (read.Missing)
+        {
+            Log.Gone(logger, name);
+            return ManifestIntakeOutcome.Ignored;
+        }
+
+        string etag = read.ETag!;
+        var parsed = read.Content is { } content
+            ? parser.Parse(content, OwnBlob)
+            : new ManifestParseResult([], [new ManifestProblem(null, null, "manifest", $"The manifest is larger than {jobs.Value.MaxManifestBytes} bytes.")]);
+        var problems = parsed.Problems.ToList();
+        var ready = new List<ManifestJob>(parsed.Jobs.Count);
+        foreach (var job in parsed.Jobs)
+        {
+            var (loaded, imageProblems) = await LoadBlobImagesAsync(job, cancellationToken).ConfigureAwait(false);
+            problems.AddRange(imageProblems);
+            ready.Add(loaded);
+        }
+
+        if (problems.Count > 0)
+        {
+            await results.WriteErrorsAsync(name, etag, problems, cancellationToken).ConfigureAwait(false);
+            Log.Rejected(logger, name, problems.Count);
+            return ManifestIntakeOutcome.Rejected;
+        }
+
+        var entries = ready.Select(job => (Job: job, JobId: ManifestJobIds.For(container, name, etag, job))).ToList();
+        var baseUrl = jobs.Value.PublicBaseUrl.AbsoluteUri.TrimEnd('/');
+        await results.StartAsync(name, etag,
+            entries.Select(e => new ManifestResultJob(e.Job.Index, e.Job.Id, e.JobId, new Uri($"{baseUrl}/api/videos/{e.JobId}"), "running")).ToList(),
+            cancellationToken).ConfigureAwait(false);
+
+        await Parallel.ForEachAsync(entries, new ParallelOptions { MaxDegreeOfParallelism = StartConcurrency, CancellationToken = cancellationToken }, async (entry, ct) =>
+        {
+            var origin = new ManifestEntry(container, name, entry.Job.Index, entry.Job.Id);
+            var outcome = await scheduler.ScheduleAsync(durable, entry.JobId, entry.Job.Draft, entry.Job.Fingerprint, callerChosenId: true, ct, origin).ConfigureAwait(false);
+            if (outcome == ScheduleOutcome.Starting)
+            {
+                // A concurrent delivery of the same event is starting it; if that delivery fails, the trigger retries.
+                Log.StartedElsewhere(logger, name, entry.JobId);
+            }
+        }).ConfigureAwait(false);
+
+        Log.Started(logger, name, entries.Count);
+        return ManifestIntakeOutcome.Started;
+    }
+
+    // "images/cat.png", or the blob's URL in the app's own storage account.
+    private BlobImage? OwnBlob(string reference)
+    {
+        string container = storage.Value.ImagesContainer;
+        string? name = reference.StartsWith(container + "/", StringComparison.Ordinal) ? reference[(container.Length + 1)..]
+            : reference.StartsWith($"{service.Uri.AbsoluteUri.TrimEnd('/')}/{container}/", StringComparison.Ordinal)
+                ? Uri.UnescapeDataString(reference[(service.Uri.AbsoluteUri.TrimEnd('/').Length + container.Length + 2)..])
+                : null;
+        return name is { Length: > 0 } && !name.Split('/').Any(segment => segment is "" or "." or "..") ? new BlobImage(container, name) : null;
+    }
+
+    private async Task<(ManifestJob Job, List<ManifestProblem> Problems)> LoadBlobImagesAsync(ManifestJob job, CancellationToken cancellationToken)
+    {
+        var problems = new List<ManifestProblem>();
+        var loaded = new List<DraftImage>(job.Draft.Images.Count);
+        foreach (var image in job.Draft.Images)
+        {
+            if (image.Blob is not { } blob)
+            {
+                loaded.Add(image);
+                continue;
+            }
+
+            string field = $"image_urls[{image.Index}]";
+            var read = await ReadAsync(containers.Images().GetBlobClient(blob.Name), images.Value.MaxImageBytes, cancellationToken).ConfigureAwait(false);
+            if (read.Content is not { } bytes)
+            {
+                problems.Add(new ManifestProblem(job.Index, job.Id, field, read.Missing
+                    ? $"There is no blob {blob.Container}/{blob.Name} in the app's storage."
+                    : $"The blob {blob.Container}/{blob.Name} is larger than {images.Value.MaxImageBytes} bytes."));
+                continue;
+            }
+
+            var inspected = ImageInspector.Inspect(bytes.Span, images.Value);
+            if (!inspected.IsAccepted)
+            {
+                problems.Add(new ManifestProblem(job.Index, job.Id, field, inspected.RejectionReason));
+                continue;
+            }
+
+            loaded.Add(image with { Bytes = bytes, Inspected = inspected.Image });
+        }
+
+        return (job with { Draft = job.Draft with { Images = loaded } }, problems);
+    }
+
+    private sealed record BlobRead(bool Missing, ReadOnlyMemory<byte>? Content, string? ETag);
+
+    // The blob's bytes and ETag; no bytes when it is larger than the limit; missing when it is gone.
+    private static async Task<BlobRead> ReadAsync(BlobClient blob, long limit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (properties.Value.ContentLength > limit)
+            {
+                return new BlobRead(false, null, properties.Value.ETag.ToString());
+            }
+
+            var content = await blob.DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            return new BlobRead(false, content.Value.Content.ToMemory(), content.Value.Details.ETag.ToString());
+        }
+        catch (RequestFailedException ex) when (ex.Status == (int)HttpStatusCode.NotFound)
+        {
+            return new BlobRead(true, null, null);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(6001, LogLevel.Information, "Manifest {Manifest}: {Count} job(s) started")]
+        public static partial void Started(ILogger logger, string manifest, int count);
+
+        [LoggerMessage(6002, LogLevel.Warning, "Manifest {Manifest} refused: {Count} problem(s), listed in its error file; nothing was started")]
+        public static partial void Rejected(ILogger logger, string manifest, int count);
+
+        [LoggerMessage(6003, LogLevel.Information, "Manifest {Manifest} is gone; nothing to do")]
+        public static partial void Gone(ILogger logger, string manifest);
+
+        [LoggerMessage(6004, LogLevel.Information, "Manifest {Manifest}: job {JobId} is being started by another delivery of the same event")]
+        public static partial void StartedElsewhere(ILogger logger, string manifest, string jobId);
+    }
+}

@@ -1,0 +1,171 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+using VeoFunctions.Jobs;
+
+namespace VeoFunctions.Manifests;
+
+/// <summary>
+/// Reads a job manifest: one job (the HTTP body's fields plus an optional <c>id</c>), or a batch, either
+/// <c>{"jobs":[…]}</c> (with <c>callback_url</c>, <c>callback_events</c> and <c>priority</c> as defaults for its
+/// jobs) or a bare list of jobs. Every job is checked by <see cref="VideoRequestParser"/>, exactly as the HTTP door
+/// checks a body, and every problem of every job is reported at once.
+/// </summary>
+public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<JobOptions> options)
+{
+    private static readonly HashSet<string> OwnFields = ["id"];
+
+    private static readonly HashSet<string> BatchFields = ["jobs", "callback_url", "callback_events", "priority"];
+
+    /// <param name="ownBlob">Recognises an image reference naming a blob of the app's images container.</param>
+    public ManifestParseResult Parse(ReadOnlyMemory<byte> manifest, Func<string, BlobImage?> ownBlob)
+    {
+        ArgumentNullException.ThrowIfNull(ownBlob);
+        if (manifest.Span.StartsWith("\uFEFF"u8))
+        {
+            manifest = manifest[3..];
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(manifest, VideoRequestParser.JsonOptions);
+        }
+        catch (JsonException ex)
+        {
+            return Invalid(new ManifestProblem(null, null, "manifest", $"The manifest is not valid JSON (line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1})."));
+        }
+
+        using (document)
+        {
+            try
+            {
+                return ParseRoot(document.RootElement, ownBlob);
+            }
+            catch (InvalidOperationException)
+            {
+                // The reader accepts invalid UTF-8 and unpaired surrogate escapes inside strings; reading them throws.
+                return Invalid(new ManifestProblem(null, null, "manifest", "The manifest contains text that is not valid Unicode (invalid UTF-8 or an unpaired surrogate)."));
+            }
+        }
+    }
+
+    private ManifestParseResult ParseRoot(JsonElement root, Func<string, BlobImage?> ownBlob)
+    {
+        if (root.ValueKind == JsonValueKind.Array)
+        {
+            return ParseBatch(root, defaults: null, ownBlob);
+        }
+
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return Invalid(new ManifestProblem(null, null, "manifest", "The manifest must be a job (a JSON object) or a batch ({\"jobs\": [...]} or a list of jobs)."));
+        }
+
+        if (!root.TryGetProperty("jobs", out var list))
+        {
+            var single = ParseOne(root, 0, null, ownBlob, out var problems);
+            return single is null ? new([], problems) : new([single], []);
+        }
+
+        var batchProblems = root.EnumerateObject().Where(p => !BatchFields.Contains(p.Name))
+            .Select(p => new ManifestProblem(null, null, p.Name, "Unknown field; a batch has jobs, callback_url, callback_events and priority.")).ToList();
+        var defaultsErrors = new Errors();
+        jobs.ParseJobFields(root, defaultsErrors);
+        batchProblems.AddRange(defaultsErrors.SelectMany(e => e.Value.Select(reason => new ManifestProblem(null, null, e.Key, reason))));
+        if (list.ValueKind != JsonValueKind.Array)
+        {
+            batchProblems.Add(new ManifestProblem(null, null, "jobs", "Must be a list of jobs."));
+            return new([], batchProblems);
+        }
+
+        var batch = ParseBatch(list, root, ownBlob);
+        return batchProblems.Count == 0 ? batch : new([], [.. batchProblems, .. batch.Problems]);
+    }
+
+    private ManifestParseResult ParseBatch(JsonElement list, JsonElement? defaults, Func<string, BlobImage?> ownBlob)
+    {
+        int count = list.GetArrayLength();
+        int max = options.Value.MaxManifestJobs;
+        if (count == 0 || count > max)
+        {
+            return Invalid(new ManifestProblem(null, null, "jobs", $"Give 1 to {max} jobs; got {count}."));
+        }
+
+        var parsed = new List<ManifestJob>(count);
+        var problems = new List<ManifestProblem>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        int index = 0;
+        foreach (var item in list.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                problems.Add(new ManifestProblem(index, null, "job", "Must be a JSON object with the HTTP body's fields."));
+            }
+            else if (ParseOne(item, index, defaults, ownBlob, out var jobProblems) is { } job)
+            {
+                if (job.Id is not null && !ids.Add(job.Id))
+                {
+                    problems.Add(new ManifestProblem(index, job.Id, "id", "Another job of this manifest has the same id."));
+                }
+
+                parsed.Add(job);
+            }
+            else
+            {
+                problems.AddRange(jobProblems);
+            }
+
+            index++;
+        }
+
+        return problems.Count == 0 ? new(parsed, []) : new([], problems);
+    }
+
+    private ManifestJob? ParseOne(JsonElement job, int index, JsonElement? defaults, Func<string, BlobImage?> ownBlob, out List<ManifestProblem> problems)
+    {
+        problems = [];
+        string? id = null;
+        if (job.TryGetProperty("id", out var idValue) && idValue.ValueKind != JsonValueKind.Null)
+        {
+            id = idValue.ValueKind == JsonValueKind.String ? idValue.GetString() : null;
+            if (id is null || !IdShape().IsMatch(id))
+            {
+                problems.Add(new ManifestProblem(index, null, "id", "Must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit."));
+                id = null;
+            }
+        }
+
+        var result = jobs.ParseJob(job, ownBlob, OwnFields);
+        if (result.Errors is { } errors)
+        {
+            problems.AddRange(errors.SelectMany(e => e.Value.Select(reason => new ManifestProblem(index, id, e.Key, reason))));
+        }
+
+        if (defaults is { } batch && result.Draft is { } own)
+        {
+            // A batch's own callback and priority apply to each job that names none (the batch's are checked once, in ParseRoot).
+            var (callback, priority) = jobs.ParseJobFields(batch, new Errors());
+            result = ParseResult.Valid(own with
+            {
+                Callback = job.TryGetProperty("callback_url", out _) ? own.Callback : callback,
+                Priority = job.TryGetProperty("priority", out _) ? own.Priority : priority,
+            });
+        }
+
+        if (problems.Count > 0 || result.Draft is null)
+        {
+            return null;
+        }
+
+        string fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(job.GetRawText() + "\n" + (defaults?.GetRawText() ?? ""))));
+        return new ManifestJob(index, id, result.Draft, fingerprint);
+    }
+
+    private static ManifestParseResult Invalid(ManifestProblem problem) => new([], [problem]);
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    private static partial Regex IdShape();
+}
