@@ -80,6 +80,6 @@ internal sealed class FalRetry
         double exponential = _options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, tryNumber - 1);
         double jittered = exponential * (0.75 + (Random.Shared.NextDouble() * 0.5));
         double wanted = Math.Max(jittered, retryAfter?.TotalMilliseconds ?? 0);
-        return TimeSpan.FromMilliseconds(Math.Min(wanted, _options.RetryMaxDelay.TotalMilliseconds));
+        return TimeSpan.FromTicks((long)(Math.Min(wanted, _options.RetryMaxDelay.TotalMilliseconds) * TimeSpan.TicksPerMillisecond));
     }
 }
