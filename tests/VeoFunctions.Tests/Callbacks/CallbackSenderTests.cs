@@ -280,6 +280,8 @@ public sealed class CallbackSenderTests : IAsyncLifetime
     [InlineData("")]
     [InlineData(" ")]
     [InlineData("evt\r\nx-injected: 1")]
+    [InlineData("job-é/completed")]
+    [InlineData("job 1/completed")]
     public async Task AnEventIdThatIsNotOneHeaderLine_IsAProgrammingError(string eventId)
     {
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Sender().SendAsync(_receiver.Url("/hook"), eventId, Status()));
