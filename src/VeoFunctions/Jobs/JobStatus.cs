@@ -80,6 +80,7 @@ public sealed record JobStatus(
         {
             Phase = Name(phase),
             LastUpdatedAt = salvage.LastUpdatedAt > job.LastUpdatedAt ? salvage.LastUpdatedAt : job.LastUpdatedAt,
+            FalRequestId = progress?.FalRequestId ?? job.FalRequestId, // a job whose submit answer was lost may have learnt it only here
             Video = video,
             Error = error,
             Timeline = [.. job.Timeline ?? [], .. progress?.Timeline ?? []],

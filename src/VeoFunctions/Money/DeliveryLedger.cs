@@ -27,12 +27,19 @@ public sealed class DeliveryLedger(BlobContainers containers)
         while (true)
         {
             var (record, etag) = await ReadAsync(plan.JobId, cancellationToken).ConfigureAwait(false);
+            if (record?.ClosedWith is not null)
+            {
+                // Closed already (this close run again: a retried activity, a write retried after it landed). A
+                // delivery since then belongs to the salvage run it claimed; returning it would archive twice.
+                return null;
+            }
+
             if (record?.Delivered is { Ok: true } delivered)
             {
                 return delivered;
             }
 
-            if (record?.ClosedWith is not null || await TryWriteAsync(plan.JobId, (record ?? DeliveryRecord.Empty) with { ClosedWith = plan }, etag, cancellationToken).ConfigureAwait(false))
+            if (await TryWriteAsync(plan.JobId, (record ?? DeliveryRecord.Empty) with { ClosedWith = plan }, etag, cancellationToken).ConfigureAwait(false))
             {
                 return null;
             }

@@ -14,16 +14,7 @@ public sealed class JobStatusTests
     private static readonly ArchivedVideo Video = new("videos", $"{JobId}/video.mp4", new Uri($"https://store.example/videos/{JobId}/video.mp4"), $"{JobId}/manifest.json", 1234567, "video/mp4");
 
     private static OrchestrationMetadata Instance(OrchestrationRuntimeStatus status, JobProgress? progress = null, VideoJobResult? output = null, TaskFailureDetails? failure = null) =>
-        new(nameof(VideoJobOrchestrator), JobId)
-        {
-            RuntimeStatus = status,
-            CreatedAt = Created,
-            LastUpdatedAt = Updated,
-            SerializedCustomStatus = progress is null ? null : FakeDurableClient.Converter.Serialize(progress),
-            SerializedOutput = output is null ? null : FakeDurableClient.Converter.Serialize(output),
-            FailureDetails = failure,
-            DataConverter = FakeDurableClient.Converter,
-        };
+        Instances.Of(nameof(VideoJobOrchestrator), JobId, status, Created, Updated, progress, output, failure);
 
     [Fact]
     public void APendingJobWithoutCustomStatus_IsValidating()
