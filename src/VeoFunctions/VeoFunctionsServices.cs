@@ -33,7 +33,19 @@ public static class VeoFunctionsServices
             .AddImageSafety()
             .AddVideoArchive()
             .AddCallbacks()
+            .AddMoney()
             .AddVideoJobs();
+    }
+
+    /// <summary>Estimates, fal's prices, the daily budget.</summary>
+    public static IServiceCollection AddMoney(this IServiceCollection services)
+    {
+        services.AddOptions<MoneyOptions>().BindConfiguration(MoneyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<PriceList>();
+        services.TryAddSingleton<DailyBudget>();
+        services.TryAddSingleton<JobSpending>();
+        return services;
     }
 
     public static IServiceCollection AddJobStorage(this IServiceCollection services)

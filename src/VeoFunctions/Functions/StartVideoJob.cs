@@ -5,11 +5,15 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 using VeoFunctions.Http;
 using VeoFunctions.Jobs;
+using VeoFunctions.Money;
 
 namespace VeoFunctions.Functions;
 
-/// <summary><c>POST /api/videos</c>: validate, then start a job. Bad input starts nothing and spends nothing.</summary>
-public sealed class StartVideoJob(VideoRequestParser parser, JobScheduler scheduler, IOptions<JobOptions> options)
+/// <summary>
+/// <c>POST /api/videos</c>: validate, estimate, then start a job. Bad input starts nothing and spends nothing, and
+/// neither does a job the day's budget has no room for (402).
+/// </summary>
+public sealed class StartVideoJob(VideoRequestParser parser, JobScheduler scheduler, IOptions<JobOptions> options, JobSpending spending)
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
 
@@ -45,7 +49,15 @@ public sealed class StartVideoJob(VideoRequestParser parser, JobScheduler schedu
         }
 
         string jobId = key is null ? JobScheduler.NewJobId() : JobScheduler.JobIdFor(key);
-        var outcome = await scheduler.ScheduleAsync(durable, jobId, parsed.Draft, JobScheduler.Fingerprint(body), callerChosenId: key is not null, cancellationToken).ConfigureAwait(false);
+        var quote = await spending.QuoteAsync(parsed.Draft.Request, cancellationToken).ConfigureAwait(false);
+        var outcome = await scheduler.ScheduleAsync(durable, jobId, parsed.Draft, JobScheduler.Fingerprint(body), callerChosenId: key is not null, cancellationToken, quote: quote).ConfigureAwait(false);
+        if (outcome == ScheduleOutcome.OverBudget)
+        {
+            var budget = await spending.BudgetAsync(quote, cancellationToken).ConfigureAwait(false);
+            request.HttpContext.Response.Headers.RetryAfter = budget.SecondsToReset.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Problems.OverBudget(budget, quote.Estimate.EstimatedUsd);
+        }
+
         if (outcome == ScheduleOutcome.Conflict)
         {
             return Problems.Conflict("This Idempotency-Key was already used for a different request; nothing new was started.");
@@ -58,6 +70,6 @@ public sealed class StartVideoJob(VideoRequestParser parser, JobScheduler schedu
         }
 
         string statusUrl = $"{request.Scheme}://{request.Host}/api/videos/{jobId}";
-        return new AcceptedResult(statusUrl, new { jobId, statusUrl, replayed = outcome == ScheduleOutcome.AlreadyExists });
+        return new AcceptedResult(statusUrl, new { jobId, statusUrl, replayed = outcome == ScheduleOutcome.AlreadyExists, cost = JobCost.Pending(quote.Estimate) });
     }
 }

@@ -31,6 +31,29 @@ public static class Problems
 
     public static ObjectResult Unauthorized(string detail) => Problem(StatusCodes.Status401Unauthorized, "unauthorized", "The request is not authenticated.", detail);
 
+    /// <summary>
+    /// 402: the day's budget has no room for the job. Not 429, which clients (ours included) retry within seconds when
+    /// nothing can change before the budget renews, nor 409, which speaks of the resource's state: the refusal is about
+    /// spending, which is what 402 names.
+    /// </summary>
+    public static ObjectResult OverBudget(Money.BudgetSnapshot budget, decimal neededUsd)
+    {
+        ArgumentNullException.ThrowIfNull(budget);
+        var problem = new ProblemDetails
+        {
+            Type = TypeBase + "over-budget",
+            Title = "The daily budget has no room for this job.",
+            Status = StatusCodes.Status402PaymentRequired,
+            Detail = budget.Refusal(neededUsd),
+        };
+        problem.Extensions["estimatedUsd"] = neededUsd;
+        problem.Extensions["budgetUsd"] = budget.BudgetUsd;
+        problem.Extensions["remainingUsd"] = budget.RemainingUsd;
+        problem.Extensions["day"] = budget.Day;
+        problem.Extensions["resetsAt"] = budget.ResetsAt;
+        return Result(problem);
+    }
+
     public static ObjectResult Problem(int status, string type, string title, string detail) =>
         Result(new ProblemDetails { Type = TypeBase + type, Title = title, Status = status, Detail = detail });
 

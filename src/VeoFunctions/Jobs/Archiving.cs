@@ -35,7 +35,7 @@ internal static class Archiving
                 }
 
                 var archived = await run.Context.CallActivityAsync<ArchivedVideo>(nameof(ArchiveVideo), new ArchiveRequest(
-                    plan.JobId, fal.RequestId, video.VideoUrl!, video.FileSize, plan.Request, plan.ReferenceImages, plan.CreatedAt, fal.SubmittedAt, video.CompletedAt), run.Retry);
+                    plan.JobId, fal.RequestId, video.VideoUrl!, video.FileSize, plan.Request, plan.ReferenceImages, plan.CreatedAt, fal.SubmittedAt, video.CompletedAt, run.Cost), run.Retry);
                 run.Trouble(null);
                 return archived;
             }

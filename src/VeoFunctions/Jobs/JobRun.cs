@@ -15,8 +15,9 @@ internal sealed class JobRun : IDisposable
     private readonly List<Task> _phaseCallbacks = [];
     private JobProgress _progress = new(JobPhase.Validating);
 
-    public JobRun(TaskOrchestrationContext context, string jobId, JobTiming timing, DateTimeOffset createdAt, JobCallback? callback, bool salvage = false)
+    public JobRun(TaskOrchestrationContext context, string jobId, JobTiming timing, DateTimeOffset createdAt, JobCallback? callback, bool salvage = false, Money.JobCost? cost = null)
     {
+        _progress = _progress with { Cost = cost };
         Context = context;
         JobId = jobId;
         Timing = timing;
@@ -68,6 +69,9 @@ internal sealed class JobRun : IDisposable
     /// <summary>True once fal was asked to stop the request because its caller cancelled the job.</summary>
     public bool StoppedByCaller { get; set; }
 
+    /// <summary>What the job costs as far as it knows: the door's estimate, and fal's bill once settled.</summary>
+    public Money.JobCost? Cost => _progress.Cost;
+
     /// <summary>The request fal is working on, once known.</summary>
     public FalJob? Fal { get; private set; }
 
@@ -114,6 +118,9 @@ internal sealed class JobRun : IDisposable
     }
 
     public void Note(string note) => Publish(_progress with { Note = note });
+
+    /// <summary>The job's cost, settled (or still pending) after its end.</summary>
+    public void Costs(Money.JobCost cost) => Publish(_progress with { Cost = cost });
 
     /// <summary>The job's video is archived.</summary>
     public void Archived(ArchivedVideo video, JobPhase phase)

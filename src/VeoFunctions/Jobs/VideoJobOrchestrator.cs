@@ -40,7 +40,7 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
 
     private static async Task<VideoJobResult> RunStoryAsync(TaskOrchestrationContext context, VideoJobInput job)
     {
-        using var run = new JobRun(context, job.JobId, job.Timing, job.CreatedAt, job.Callback);
+        using var run = new JobRun(context, job.JobId, job.Timing, job.CreatedAt, job.Callback, cost: ArchivePlan.Of(job).PendingCost);
         VideoJobResult result;
         try
         {

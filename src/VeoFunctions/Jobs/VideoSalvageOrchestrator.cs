@@ -15,7 +15,7 @@ public sealed class VideoSalvageOrchestrator : TaskOrchestrator<SalvageInput, Vi
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
         var plan = input.Plan;
-        using var run = new JobRun(context, plan.JobId, plan.Timing, plan.CreatedAt, plan.Callback, salvage: true);
+        using var run = new JobRun(context, plan.JobId, plan.Timing, plan.CreatedAt, plan.Callback, salvage: true, cost: plan.PendingCost);
         run.Submitted(input.Fal);
         ArchivedVideo video;
         try

@@ -23,8 +23,8 @@ public sealed class StartVideoJobTests
     {
         var containers = _storage.Containers();
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2025-06-01T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        var scheduler = new JobScheduler(new ImageStaging(containers), new JobClaims(containers, time), Options.Create(_jobs), time);
-        return new StartVideoJob(TestBodies.Parser(_jobs), scheduler, Options.Create(_jobs));
+        var scheduler = new JobScheduler(new ImageStaging(containers), new JobClaims(containers, time), Options.Create(_jobs), time, TestMoney.Spending(containers, time));
+        return new StartVideoJob(TestBodies.Parser(_jobs), scheduler, Options.Create(_jobs), TestMoney.Spending(containers, time));
     }
 
     private Task<IActionResult> PostAsync(HttpRequest request) => Function().RunAsync(request, _durable.Object, CancellationToken.None);
