@@ -28,7 +28,7 @@ internal static class Archiving
                     var result = await run.Context.CallActivityAsync<FalOutcome>(nameof(FetchFalResult), fal, run.Retry);
                     if (!result.Succeeded)
                     {
-                        throw run.End(JobPhase.Failed, result.Error ?? "fal completed the request but its result names no video.");
+                        throw run.End(JobPhase.Failed, result.Error ?? "fal completed the request but its result names no video.", JobEndCause.FalFailed);
                     }
 
                     video = result;
@@ -41,7 +41,7 @@ internal static class Archiving
             }
             catch (TaskFailedException failed) when (JobRun.IsJobFailure(failed.FailureDetails))
             {
-                throw run.End(JobPhase.Failed, failed.FailureDetails.ErrorMessage); // fal's result is gone
+                throw run.End(JobPhase.Failed, failed.FailureDetails.ErrorMessage, JobEndCause.ResultGone);
             }
             catch (TaskFailedException failed)
             {

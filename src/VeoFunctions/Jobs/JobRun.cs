@@ -125,17 +125,43 @@ internal sealed class JobRun : IDisposable
     /// <summary>The job's video is archived.</summary>
     public void Archived(ArchivedVideo video, JobPhase phase)
     {
+        Ended ??= JobEndCause.Completed;
         _progress = _progress with { Video = video, LastError = null };
         Enter(phase);
     }
 
-    /// <summary>Ends the job without its video; throw what it returns.</summary>
-    public JobFailedException End(JobPhase phase, string reason)
+    /// <summary>Why the job ended, once it has (<see cref="JobEndCause.Completed"/> for an archived video).</summary>
+    public JobEndCause? Ended { get; private set; }
+
+    /// <summary>
+    /// fal said it does not bill how the request ended (a 5xx, a request it dropped or removed from its queue), so the
+    /// job's reservation is released even without fal's billing to confirm it.
+    /// </summary>
+    public bool UnbilledByFal { get; set; }
+
+    /// <summary>
+    /// Ends the job without its video; throw what it returns. An expected end (<see cref="JobEndCauses.IsExpected"/>) is
+    /// logged as information; an unexpected one, which may have left a paid video behind, as an error.
+    /// </summary>
+    public JobFailedException End(JobPhase phase, string reason, JobEndCause cause)
     {
+        Ended ??= cause;
         _progress = _progress with { Error = reason, LastError = null, QueuePosition = null };
         Enter(phase);
         var logger = Context.CreateReplaySafeLogger<JobRun>();
-        logger.LogInformation(5003, "Job {JobId} ended {Phase}: {Reason}", JobId, phase, reason);
+        if (cause.IsExpected())
+        {
+            logger.LogInformation(5003, "Job {JobId} ended {Phase} ({Cause}): {Reason}", JobId, phase, cause, reason);
+        }
+        else if (Fal is { } fal)
+        {
+            logger.LogError(5004, "Job {JobId} failed with fal request {RequestId} and no video, paid and lost ({Cause}): {Reason}", JobId, fal.RequestId, cause, reason);
+        }
+        else
+        {
+            logger.LogError(5005, "Job {JobId} failed ({Cause}): {Reason}", JobId, cause, reason);
+        }
+
         return new JobFailedException(reason);
     }
 

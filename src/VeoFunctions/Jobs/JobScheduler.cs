@@ -107,7 +107,7 @@ public sealed class JobScheduler(ImageStaging staging, JobClaims claims, IOption
             draft.Request,
             images,
             WebhookUrl(jobs.PublicBaseUrl, jobId),
-            JobTiming.From(jobs),
+            spending?.WithBillingChecks(JobTiming.From(jobs)) ?? JobTiming.From(jobs),
             time.GetUtcNow(),
             fingerprint,
             draft.Callback,

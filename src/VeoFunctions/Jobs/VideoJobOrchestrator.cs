@@ -40,20 +40,24 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
 
     private static async Task<VideoJobResult> RunStoryAsync(TaskOrchestrationContext context, VideoJobInput job)
     {
-        using var run = new JobRun(context, job.JobId, job.Timing, job.CreatedAt, job.Callback, cost: ArchivePlan.Of(job).PendingCost);
-        VideoJobResult result;
+        var plan = ArchivePlan.Of(job);
+        using var run = new JobRun(context, job.JobId, job.Timing, job.CreatedAt, job.Callback, cost: plan.PendingCost);
+        VideoJobResult? result = null;
+        JobFailedException? failure = null;
         try
         {
             result = await TellAsync(run, job);
         }
-        catch (JobFailedException)
+        catch (JobFailedException ended)
         {
-            await Reporting.ReportEndAsync(run, job.Manifest);
-            throw;
+            failure = ended;
         }
 
+        // 6. Tell whoever asked, then settle what the job cost: fal's bill (asked again for a while if fal has not booked
+        //    it yet) replaces the estimate, on the status, the archive manifest and the day's budget.
         await Reporting.ReportEndAsync(run, job.Manifest);
-        return result;
+        await Settling.SettleAsync(run, plan);
+        return failure is null ? result! : throw failure;
     }
 
     private static async Task<VideoJobResult> TellAsync(JobRun run, VideoJobInput job)
@@ -65,7 +69,7 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
             var imageUrls = await PrepareImagesAsync(run, job);
             if (run.CancelRequested.IsCompleted)
             {
-                throw run.End(JobPhase.Cancelled, "The job was cancelled before it was sent to fal; nothing was spent.");
+                throw run.End(JobPhase.Cancelled, "The job was cancelled before it was sent to fal; nothing was spent.", JobEndCause.Cancelled);
             }
 
             // 2. The paid step: at most once; a lost answer is looked up, never resubmitted blindly.
@@ -86,7 +90,12 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
 
             if (!verdict.HasVideo || fal is null)
             {
-                throw run.End(run.StoppedByCaller ? JobPhase.Cancelled : JobPhase.Failed, verdict.Reason ?? "fal did not produce a video.");
+                run.UnbilledByFal = verdict.Unbilled;
+                var cause = run.StoppedByCaller ? JobEndCause.Cancelled
+                    : verdict.Kind == FalVerdictKind.Failed ? JobEndCause.FalFailed
+                    : submitted.Unresolved is not null ? JobEndCause.LostSubmit
+                    : JobEndCause.NoVerdict;
+                throw run.End(run.StoppedByCaller ? JobPhase.Cancelled : JobPhase.Failed, verdict.Reason ?? "fal did not produce a video.", cause);
             }
 
             if (run.StoppedByCaller)
@@ -94,15 +103,17 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
                 run.Note("The job was cancelled by its caller, but fal finished the video anyway and billed it, so it is archived.");
             }
 
-            // 5. Archive the paid video, retrying for hours if fal's CDN or our storage is down.
+            // 5. Archive the paid video, retrying for hours if fal's CDN or our storage is down; then leave nothing of it at fal.
             var video = await Archiving.ArchiveAsync(run, fal, verdict, plan);
             run.Archived(video, run.StoppedByCaller ? JobPhase.Cancelled : JobPhase.Completed);
+            await Settling.CleanUpAtFalAsync(run, fal);
             return new VideoJobResult(fal.RequestId, video);
         }
         catch (TaskFailedException failed)
         {
             // A step before fal was involved failed for good (a refused image, fal's 422, a submit fal rejected).
-            throw run.End(run.StoppedByCaller ? JobPhase.Cancelled : JobPhase.Failed, JobRun.Reason(failed));
+            var cause = run.StoppedByCaller ? JobEndCause.Cancelled : JobRun.IsJobFailure(failed.FailureDetails) ? JobEndCause.Refused : JobEndCause.StepFailed;
+            throw run.End(run.StoppedByCaller ? JobPhase.Cancelled : JobPhase.Failed, JobRun.Reason(failed), cause);
         }
     }
 

@@ -23,6 +23,8 @@ public static class VideoJobTasks
             .AddActivity<CloseWithoutVideo>()
             .AddActivity<RecordManifestOutcome>()
             .AddActivity<DeliverCallback>()
-            .AddActivity<ArchiveVideo>();
+            .AddActivity<ArchiveVideo>()
+            .AddActivity<DeleteFalPayloads>()
+            .AddActivity<SettleJobCost>();
     }
 }

@@ -25,11 +25,14 @@ public sealed class VideoSalvageOrchestrator : TaskOrchestrator<SalvageInput, Vi
         catch (JobFailedException)
         {
             await Reporting.ReportEndAsync(run, plan.Manifest);
+            await Settling.SettleAsync(run, plan);
             throw;
         }
 
         run.Archived(video, JobPhase.Completed);
+        await Settling.CleanUpAtFalAsync(run, input.Fal);
         await Reporting.ReportEndAsync(run, plan.Manifest);
+        await Settling.SettleAsync(run, plan);
         return new VideoJobResult(input.Fal.RequestId, video);
     }
 }

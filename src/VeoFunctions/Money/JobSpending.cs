@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using VeoFunctions.Jobs;
 
 namespace VeoFunctions.Money;
@@ -6,8 +7,15 @@ namespace VeoFunctions.Money;
 /// What the doors ask before a job may start: what it will cost (<see cref="PriceList"/>) and whether today's budget
 /// has room for it (<see cref="DailyBudget"/>); and, when a start fails after reserving, giving the reservation back.
 /// </summary>
-public sealed class JobSpending(PriceList prices, DailyBudget budget)
+public sealed class JobSpending(PriceList prices, DailyBudget budget, IOptions<MoneyOptions> options)
 {
+    /// <summary>The job's timings with how long and how often its bill is asked for after its end.</summary>
+    public JobTiming WithBillingChecks(JobTiming timing)
+    {
+        ArgumentNullException.ThrowIfNull(timing);
+        return timing with { BillingFirstRecheck = options.Value.BillingFirstRecheck, BillingHorizon = options.Value.BillingHorizon };
+    }
+
     /// <summary>The job's estimate and the budget day it counts against.</summary>
     public async Task<JobQuote> QuoteAsync(VideoRequest request, CancellationToken cancellationToken) =>
         (await QuoteAllAsync([request], cancellationToken).ConfigureAwait(false))[0];

@@ -21,7 +21,7 @@ namespace VeoFunctions.Tests.Functions;
 public sealed class FunctionMetadataTests(ITestOutputHelper output)
 {
     private static readonly string[] Activities =
-        ["FetchImage", "UploadImageToFal", "SubmitToFal", "FindFalRequest", "FindLostRequest", "CheckFalStatus", "FetchFalResult", "CancelFalRequest", "CloseWithoutVideo", "RecordManifestOutcome", "ArchiveVideo", "DeliverCallback"];
+        ["FetchImage", "UploadImageToFal", "SubmitToFal", "FindFalRequest", "FindLostRequest", "CheckFalStatus", "FetchFalResult", "CancelFalRequest", "CloseWithoutVideo", "RecordManifestOutcome", "ArchiveVideo", "DeliverCallback", "DeleteFalPayloads", "SettleJobCost"];
 
     private static readonly string[] Orchestrators = [nameof(VideoJobOrchestrator), nameof(VideoSalvageOrchestrator)];
 
@@ -33,6 +33,7 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
         [nameof(CancelVideoJob)] = ("post", "videos/{jobId}/cancel", "Function"),
         [nameof(ListVideoJobs)] = ("get", "videos", "Function"),
         [nameof(ResumeVideoJob)] = ("post", "videos/{jobId}/resume", "Function"),
+        [nameof(GetBudget)] = ("get", "budget", "Function"),
     };
 
     // --- (a) the build's functions.metadata ---
@@ -103,6 +104,21 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
         Assert.Equal(3, bindings.Count);
         Assert.Equal("VeoFunctions.dll", (string?)function["scriptFile"]);
         Assert.Equal("dotnet-isolated", (string?)function["language"]);
+    }
+
+    [Theory]
+    [InlineData(nameof(GetBudget))]
+    public void EachHttpFunctionWithoutAJob_HasItsTriggerRouteMethodAndAuthLevel_AndNoDurableClient(string name)
+    {
+        var function = Function(BuiltMetadata(), name);
+        var (method, route, authLevel) = HttpFunctions[name];
+
+        var bindings = function["bindings"]!.AsArray().Select(b => b!.AsObject()).ToList();
+        var trigger = Assert.Single(bindings, b => (string?)b["type"] == "httpTrigger");
+        Assert.Equal((route, authLevel), ((string?)trigger["route"], (string?)trigger["authLevel"]));
+        Assert.Equal([method], trigger["methods"]!.AsArray().Select(m => (string)m!));
+        Assert.Single(bindings, b => (string?)b["name"] == "$return");
+        Assert.Equal(2, bindings.Count);
     }
 
     [Fact]

@@ -15,7 +15,7 @@ internal static class TestMoney
     public static JobSpending Spending(BlobContainers containers, TimeProvider time, MoneyOptions? money = null)
     {
         var options = Microsoft.Extensions.Options.Options.Create(money ?? Options());
-        return new JobSpending(Prices(options, time), new DailyBudget(containers, options, time, NullLogger<DailyBudget>.Instance));
+        return new JobSpending(Prices(options, time), new DailyBudget(containers, options, time, NullLogger<DailyBudget>.Instance), options);
     }
 
     public static PriceList Prices(IOptions<MoneyOptions> options, TimeProvider time, HttpMessageHandler? fal = null) =>
