@@ -24,9 +24,17 @@ namespace VeoFunctions;
 /// </summary>
 public static class VeoFunctionsServices
 {
+    /// <summary>
+    /// How long fal's CDN keeps a reference image the app uploaded, unless <c>Fal:UploadLifetime</c> says otherwise. It
+    /// must outlive the wait for fal to read it: the deadline (30 min) and a lost submit's second attempt (another
+    /// deadline plus the generation time) fit in it many times over, and a day later nothing of the job's input is left.
+    /// </summary>
+    public static readonly TimeSpan DefaultUploadLifetime = TimeSpan.FromDays(1);
+
     public static IServiceCollection AddVeoFunctions(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<FalOptions>().PostConfigure(fal => fal.UploadLifetime ??= DefaultUploadLifetime);
         return services
             .AddFalClient()
             .AddJobStorage()

@@ -32,7 +32,7 @@ public sealed class FunctionsHttpHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<FunctionsHttpHost> StartAsync(int port, IConfiguration configuration, DurableTaskClient durable)
+    public static async Task<FunctionsHttpHost> StartAsync(int port, IConfiguration configuration, DurableTaskClient durable, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddConfiguration(configuration);
@@ -40,6 +40,7 @@ public sealed class FunctionsHttpHost : IAsyncDisposable
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Services.AddVeoFunctions();
         builder.Services.AddMvcCore();
+        services?.Invoke(builder.Services);
         var app = builder.Build();
 
         app.MapPost("/api/videos", Door<StartVideoJob>((f, ctx) => f.RunAsync(ctx.Request, durable, ctx.RequestAborted)));
