@@ -15,6 +15,7 @@ using VeoFunctions.Jobs;
 using VeoFunctions.Manifests;
 using VeoFunctions.Money;
 using VeoFunctions.Storage;
+using VeoFunctions.Telemetry;
 
 namespace VeoFunctions;
 
@@ -42,7 +43,16 @@ public static class VeoFunctionsServices
             .AddVideoArchive()
             .AddCallbacks()
             .AddMoney()
+            .AddOperations()
             .AddVideoJobs();
+    }
+
+    /// <summary>The app's meter.</summary>
+    public static IServiceCollection AddOperations(this IServiceCollection services)
+    {
+        services.AddMetrics();
+        services.TryAddSingleton<VeoMetrics>();
+        return services;
     }
 
     /// <summary>Estimates, fal's prices, the daily budget.</summary>

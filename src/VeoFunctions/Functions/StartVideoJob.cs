@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using VeoFunctions.Http;
 using VeoFunctions.Jobs;
@@ -13,7 +15,7 @@ namespace VeoFunctions.Functions;
 /// <c>POST /api/videos</c>: validate, estimate, then start a job. Bad input starts nothing and spends nothing, and
 /// neither does a job the day's budget has no room for (402).
 /// </summary>
-public sealed class StartVideoJob(VideoRequestParser parser, JobScheduler scheduler, IOptions<JobOptions> options, JobSpending spending)
+public sealed class StartVideoJob(VideoRequestParser parser, JobScheduler scheduler, IOptions<JobOptions> options, JobSpending spending, ILogger<StartVideoJob>? logger = null)
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
 
@@ -49,6 +51,7 @@ public sealed class StartVideoJob(VideoRequestParser parser, JobScheduler schedu
         }
 
         string jobId = key is null ? JobScheduler.NewJobId() : JobScheduler.JobIdFor(key);
+        using var scope = Telemetry.JobLogScope.Begin(logger ?? NullLogger<StartVideoJob>.Instance, jobId);
         var quote = await spending.QuoteAsync(parsed.Draft.Request, cancellationToken).ConfigureAwait(false);
         var outcome = await scheduler.ScheduleAsync(durable, jobId, parsed.Draft, JobScheduler.Fingerprint(body), callerChosenId: key is not null, cancellationToken, quote: quote).ConfigureAwait(false);
         if (outcome == ScheduleOutcome.OverBudget)

@@ -20,7 +20,7 @@ namespace VeoFunctions.Jobs;
 /// backend treats an event raised on an ended instance, and a job's state never makes it fail.
 /// </summary>
 public sealed partial class FalWebhookIntake(
-    SubmissionLedger ledger, DeliveryLedger deliveries, IOptions<FalOptions> fal, IOptions<JobOptions> jobs, TimeProvider time, ILogger<FalWebhookIntake> logger)
+    SubmissionLedger ledger, DeliveryLedger deliveries, IOptions<FalOptions> fal, IOptions<JobOptions> jobs, TimeProvider time, ILogger<FalWebhookIntake> logger, Telemetry.VeoMetrics metrics)
 {
     public async Task<WebhookIntakeOutcome> AcceptAsync(DurableTaskClient durable, string jobId, string? token, FalWebhookDelivery delivery, CancellationToken cancellationToken)
     {
@@ -47,6 +47,7 @@ public sealed partial class FalWebhookIntake(
             var named = FalRequest.FromRequestId(ReferenceToVideoInput.EndpointId, delivery.RequestId!, fal.Value.QueueBaseUrl);
             recorded = await ledger.AdoptAsync(jobId, new FalJob(named.RequestId, named.StatusUrl, named.ResponseUrl, named.CancelUrl, null, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
             Log.Adopted(logger, jobId, recorded.RequestId);
+            metrics.Adopted("webhook");
         }
 
         if (recorded.RequestId != delivery.RequestId)
@@ -95,6 +96,7 @@ public sealed partial class FalWebhookIntake(
         {
             await durable.ScheduleNewOrchestrationInstanceAsync(nameof(VideoSalvageOrchestrator), input, options, cancellationToken).ConfigureAwait(false);
             Log.SalvageStarted(logger, jobId, input.Fal.RequestId);
+            metrics.Salvaged();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

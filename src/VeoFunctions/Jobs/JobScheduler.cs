@@ -17,7 +17,7 @@ namespace VeoFunctions.Jobs;
 /// set, reserves it before anything is staged or scheduled: a job that does not fit starts nothing
 /// (<see cref="ScheduleOutcome.OverBudget"/>) and gives its claim back, so the same key may start it another day.
 /// </remarks>
-public sealed class JobScheduler(ImageStaging staging, JobClaims claims, IOptions<JobOptions> options, TimeProvider time, JobSpending? spending = null)
+public sealed class JobScheduler(ImageStaging staging, JobClaims claims, IOptions<JobOptions> options, TimeProvider time, JobSpending? spending = null, Telemetry.VeoMetrics? metrics = null)
 {
     /// <summary>A new random job id.</summary>
     public static string NewJobId() => Guid.NewGuid().ToString("N");
@@ -128,6 +128,11 @@ public sealed class JobScheduler(ImageStaging staging, JobClaims claims, IOption
             }
 
             outcome = raced;
+        }
+
+        if (outcome == ScheduleOutcome.Started)
+        {
+            metrics?.JobStarted(manifest is null ? "http" : "manifest", quote?.Estimate.EstimatedUsd ?? 0);
         }
 
         if (claim is not null && outcome != ScheduleOutcome.Conflict)

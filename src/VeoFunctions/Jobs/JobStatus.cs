@@ -42,7 +42,8 @@ public sealed record JobStatus(
         var progress = instance.ReadCustomStatusAs<JobProgress>();
         var phase = instance.RuntimeStatus switch
         {
-            OrchestrationRuntimeStatus.Completed => progress?.Phase == JobPhase.Cancelled ? JobPhase.Cancelled : JobPhase.Completed,
+            // A job that ended as expected without its video (a cancel, fal's verdict) completes its orchestration.
+            OrchestrationRuntimeStatus.Completed => progress?.Phase is JobPhase.Cancelled or JobPhase.Failed ? progress.Phase : JobPhase.Completed,
             OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated => progress?.Phase == JobPhase.Cancelled ? JobPhase.Cancelled : JobPhase.Failed,
             _ => progress?.Phase ?? JobPhase.Validating,
         };

@@ -30,6 +30,22 @@ internal static class Settling
         }
     }
 
+    /// <summary>Counts the job's end (its metrics are recorded by an activity: orchestrator code replays).</summary>
+    public static async Task RecordEndAsync(JobRun run)
+    {
+        var status = run.Status;
+        var phase = Enum.Parse<JobPhase>(status.Phase, ignoreCase: true);
+        try
+        {
+            await run.Context.CallActivityAsync<bool>(nameof(RecordJobEnd),
+                new JobEndRecord(run.JobId, phase, run.Ended ?? JobEndCause.StepFailed, run.Fal?.RequestId, run.Fal?.SubmittedAt, status.Timeline ?? []), run.Retry);
+        }
+        catch (TaskFailedException)
+        {
+            // Metrics are never worth holding a job for.
+        }
+    }
+
     /// <summary>
     /// Settles the job's cost: released from the day's budget when nothing was billed, fal's billed cost in place of the
     /// estimate once fal's billing shows it. fal's usage data lags, so a bill not booked yet is asked for again with a

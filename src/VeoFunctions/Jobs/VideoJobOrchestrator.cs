@@ -15,7 +15,7 @@ namespace VeoFunctions.Jobs;
 /// instance. A deployed version's steps never change; a change to the story is a new version beside it
 /// (docs/design.md).
 /// </remarks>
-public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, VideoJobResult>
+public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, VideoJobResult?>
 {
     /// <summary>The current version of the story (host.json <c>extensions.durableTask.defaultVersion</c>).</summary>
     public const string Version = "2.0";
@@ -29,16 +29,16 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
     /// <summary>The external event that makes a stalled archive try again now.</summary>
     public const string ResumeArchiveEvent = "ResumeArchive";
 
-    public override Task<VideoJobResult> RunAsync(TaskOrchestrationContext context, VideoJobInput job)
+    public override Task<VideoJobResult?> RunAsync(TaskOrchestrationContext context, VideoJobInput job)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(job);
 
         // Instances started before versioning have no version: they replay the first release's steps.
-        return string.IsNullOrEmpty(context.Version) ? LegacyVideoJob.RunAsync(context, job) : RunStoryAsync(context, job);
+        return string.IsNullOrEmpty(context.Version) ? LegacyAsync(context, job) : RunStoryAsync(context, job);
     }
 
-    private static async Task<VideoJobResult> RunStoryAsync(TaskOrchestrationContext context, VideoJobInput job)
+    private static async Task<VideoJobResult?> RunStoryAsync(TaskOrchestrationContext context, VideoJobInput job)
     {
         var plan = ArchivePlan.Of(job);
         using var run = new JobRun(context, job.JobId, job.Timing, job.CreatedAt, job.Callback, cost: plan.PendingCost);
@@ -56,9 +56,16 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
         // 6. Tell whoever asked, then settle what the job cost: fal's bill (asked again for a while if fal has not booked
         //    it yet) replaces the estimate, on the status, the archive manifest and the day's budget.
         await Reporting.ReportEndAsync(run, job.Manifest);
+        await Settling.RecordEndAsync(run);
         await Settling.SettleAsync(run, plan);
-        return failure is null ? result! : throw failure;
+
+        // An expected end (a caller's cancel, fal's verdict, a refused input) completes the orchestration: it is the
+        // story working as designed, not a failure for the host to log with a stack trace. Only an unexpected one
+        // fails it. The status tells them apart by the job's phase, not the orchestration's.
+        return failure is not null && run.Ended?.IsExpected() != true ? throw failure : result;
     }
+
+    private static async Task<VideoJobResult?> LegacyAsync(TaskOrchestrationContext context, VideoJobInput job) => await LegacyVideoJob.RunAsync(context, job);
 
     private static async Task<VideoJobResult> TellAsync(JobRun run, VideoJobInput job)
     {

@@ -25,6 +25,7 @@ public sealed class VideoSalvageOrchestrator : TaskOrchestrator<SalvageInput, Vi
         catch (JobFailedException)
         {
             await Reporting.ReportEndAsync(run, plan.Manifest);
+            await Settling.RecordEndAsync(run);
             await Settling.SettleAsync(run, plan);
             throw;
         }
@@ -32,6 +33,7 @@ public sealed class VideoSalvageOrchestrator : TaskOrchestrator<SalvageInput, Vi
         run.Archived(video, JobPhase.Completed);
         await Settling.CleanUpAtFalAsync(run, input.Fal);
         await Reporting.ReportEndAsync(run, plan.Manifest);
+        await Settling.RecordEndAsync(run);
         await Settling.SettleAsync(run, plan);
         return new VideoJobResult(input.Fal.RequestId, video);
     }

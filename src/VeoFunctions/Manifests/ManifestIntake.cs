@@ -82,6 +82,7 @@ public sealed partial class ManifestIntake(
         await Parallel.ForEachAsync(entries, new ParallelOptions { MaxDegreeOfParallelism = StartConcurrency, CancellationToken = cancellationToken }, async (entry, ct) =>
         {
             var origin = new ManifestEntry(container, name, entry.Job.Index, entry.Job.Id);
+            using var scope = Telemetry.JobLogScope.Begin(logger, entry.JobId);
             var outcome = await scheduler.ScheduleAsync(durable, entry.JobId, entry.Job.Draft, entry.Job.Fingerprint, callerChosenId: true, ct, origin, entry.Quote).ConfigureAwait(false);
             if (outcome == ScheduleOutcome.Starting)
             {

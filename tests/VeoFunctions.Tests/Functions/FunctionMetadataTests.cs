@@ -21,7 +21,7 @@ namespace VeoFunctions.Tests.Functions;
 public sealed class FunctionMetadataTests(ITestOutputHelper output)
 {
     private static readonly string[] Activities =
-        ["FetchImage", "UploadImageToFal", "SubmitToFal", "FindFalRequest", "FindLostRequest", "CheckFalStatus", "FetchFalResult", "CancelFalRequest", "CloseWithoutVideo", "RecordManifestOutcome", "ArchiveVideo", "DeliverCallback", "DeleteFalPayloads", "SettleJobCost"];
+        ["FetchImage", "UploadImageToFal", "SubmitToFal", "FindFalRequest", "FindLostRequest", "CheckFalStatus", "FetchFalResult", "CancelFalRequest", "CloseWithoutVideo", "RecordManifestOutcome", "ArchiveVideo", "DeliverCallback", "DeleteFalPayloads", "SettleJobCost", "RecordJobEnd"];
 
     private static readonly string[] Orchestrators = [nameof(VideoJobOrchestrator), nameof(VideoSalvageOrchestrator)];
 

@@ -38,7 +38,7 @@ public sealed record CostSettlement(string JobId, JobQuote Quote, string? FalReq
 /// reservation. Without the admin key the estimate is what counts. A bill fal has not booked yet comes back
 /// <see cref="JobBilling.Pending"/>, for the orchestrator to ask again later.
 /// </summary>
-public sealed partial class SettleJobCost(FalPlatformClient platform, DailyBudget budget, VideoArchive archive, IOptions<MoneyOptions> options, ILogger<SettleJobCost> logger)
+public sealed partial class SettleJobCost(FalPlatformClient platform, DailyBudget budget, VideoArchive archive, IOptions<MoneyOptions> options, ILogger<SettleJobCost> logger, Telemetry.VeoMetrics metrics)
     : TaskActivity<CostSettlement, JobCost>
 {
     public override async Task<JobCost> RunAsync(TaskActivityContext context, CostSettlement input)
@@ -84,7 +84,9 @@ public sealed partial class SettleJobCost(FalPlatformClient platform, DailyBudge
                 Log.Diverged(logger, input.JobId, requestId, actual, estimate, estimate == 0 ? 0 : (double)((actual - estimate) / estimate));
             }
 
-            return await SettleAsync(input, pending with { ActualUsd = actual, Billing = JobBilling.Billed, Note = null }).ConfigureAwait(false);
+            var billed = await SettleAsync(input, pending with { ActualUsd = actual, Billing = JobBilling.Billed, Note = null }).ConfigureAwait(false);
+            metrics.Billed(actual);
+            return billed;
         }
 
         if (input.Hint == FalBillingHint.NotBilled)
