@@ -46,7 +46,7 @@ public static class AppTelemetry
             case TelemetryExporter.OpenTelemetry:
                 // Scopes carry the job's id (JobLogScope); OpenTelemetry drops them unless asked.
                 services.Configure<OpenTelemetry.Logs.OpenTelemetryLoggerOptions>(logs => (logs.IncludeScopes, logs.IncludeFormattedMessage) = (true, true));
-                var otel = services.AddOpenTelemetry().UseFunctionsWorkerDefaults().WithMetrics(metrics => metrics.AddMeter(VeoMetrics.MeterName));
+                var otel = services.AddOpenTelemetry().UseFunctionsWorkerDefaults().WithLogging().WithTracing().WithMetrics(metrics => metrics.AddMeter(VeoMetrics.MeterName));
                 if (!string.IsNullOrWhiteSpace(connectionString))
                 {
                     otel.UseAzureMonitorExporter(monitor =>

@@ -8,36 +8,46 @@ namespace VeoFunctions.IntegrationTests.Infrastructure;
 /// Every log line the app writes, with its level, category, event id, message and the scopes it was written in (as
 /// the Application Insights and OpenTelemetry providers record them): what a test asserts an on-call engineer would see.
 /// </summary>
-public sealed class CapturedLogs : ILoggerProvider, ISupportExternalScope
+public sealed class CapturedLogs
 {
-    private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
-
     public ConcurrentQueue<LogLine> Lines { get; } = new();
 
-    /// <summary>Adds this provider to the app's logging.</summary>
-    public void AddTo(IServiceCollection services) => services.AddLogging(logging => logging.AddProvider(this).SetMinimumLevel(LogLevel.Debug));
-
-    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-    public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
-
-    public void Dispose()
-    {
-    }
+    /// <summary>
+    /// Adds a provider writing here to the app's logging. One per container: each logger factory hands its provider
+    /// its own scope provider, so the durable worker's and the HTTP front's scopes stay apart.
+    /// </summary>
+    public void AddTo(IServiceCollection services) => services.AddLogging(logging => logging.AddProvider(new Provider(this)).SetMinimumLevel(LogLevel.Debug));
 
     /// <summary>One line: its scopes flattened to name → value (the innermost wins).</summary>
     public sealed record LogLine(string Category, LogLevel Level, EventId EventId, string Message, IReadOnlyDictionary<string, object?> Scope, Exception? Exception);
 
-    private sealed class Logger(CapturedLogs owner, string category) : ILogger
+    private sealed class Provider(CapturedLogs sink) : ILoggerProvider, ISupportExternalScope
     {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => owner._scopes.Push(state);
+        private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+        public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
+
+        public void Dispose()
+        {
+        }
+
+        public IExternalScopeProvider Scopes => _scopes;
+
+        public CapturedLogs Sink => sink;
+    }
+
+    private sealed class Logger(Provider owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => owner.Scopes.Push(state);
 
         public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             var scope = new Dictionary<string, object?>();
-            owner._scopes.ForEachScope((value, into) =>
+            owner.Scopes.ForEachScope((value, into) =>
             {
                 if (value is IEnumerable<KeyValuePair<string, object?>> pairs)
                 {
@@ -47,7 +57,7 @@ public sealed class CapturedLogs : ILoggerProvider, ISupportExternalScope
                     }
                 }
             }, scope);
-            owner.Lines.Enqueue(new LogLine(category, logLevel, eventId, formatter(state, exception), scope, exception));
+            owner.Sink.Lines.Enqueue(new LogLine(category, logLevel, eventId, formatter(state, exception), scope, exception));
         }
     }
 }
