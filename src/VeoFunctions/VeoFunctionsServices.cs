@@ -14,6 +14,7 @@ using VeoFunctions.Images;
 using VeoFunctions.Jobs;
 using VeoFunctions.Manifests;
 using VeoFunctions.Money;
+using VeoFunctions.Operations;
 using VeoFunctions.Storage;
 using VeoFunctions.Telemetry;
 
@@ -47,11 +48,15 @@ public static class VeoFunctionsServices
             .AddVideoJobs();
     }
 
-    /// <summary>The app's meter.</summary>
+    /// <summary>The app's meter, its health checks, and the retention of durable histories.</summary>
     public static IServiceCollection AddOperations(this IServiceCollection services)
     {
+        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<VeoMetrics>();
+        services.TryAddSingleton<HealthChecks>();
+        services.TryAddSingleton<HistoryRetention>();
         return services;
     }
 

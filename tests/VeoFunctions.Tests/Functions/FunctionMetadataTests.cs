@@ -34,6 +34,7 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
         [nameof(ListVideoJobs)] = ("get", "videos", "Function"),
         [nameof(ResumeVideoJob)] = ("post", "videos/{jobId}/resume", "Function"),
         [nameof(GetBudget)] = ("get", "budget", "Function"),
+        [nameof(GetHealth)] = ("get", "health", "Function"),
     };
 
     // --- (a) the build's functions.metadata ---
@@ -62,7 +63,7 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
     {
         var names = BuiltMetadata().Select(f => (string)f!["name"]!).Order(StringComparer.Ordinal);
 
-        Assert.Equal(HttpFunctions.Keys.Append(nameof(StartManifestJobs)).Order(StringComparer.Ordinal), names);
+        Assert.Equal(HttpFunctions.Keys.Append(nameof(StartManifestJobs)).Append(nameof(PurgeJobHistories)).Order(StringComparer.Ordinal), names);
     }
 
     [Fact]
@@ -77,6 +78,17 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
         Assert.Equal("%Storage:JobsContainer%/{name}", (string?)trigger["path"]);
         Assert.Equal("JobsStorage", (string?)trigger["connection"]);
         Assert.Equal("In", (string?)trigger["direction"]);
+        Assert.Single(bindings, b => (string?)b["type"] == "durableClient");
+    }
+
+    [Fact]
+    public void TheHistoryPurge_IsADailyTimerWithADurableClient()
+    {
+        var function = Function(BuiltMetadata(), nameof(PurgeJobHistories));
+
+        var bindings = function["bindings"]!.AsArray().Select(b => b!.AsObject()).ToList();
+        var trigger = Assert.Single(bindings, b => (string?)b["type"] == "timerTrigger");
+        Assert.Equal(PurgeJobHistories.Schedule, (string?)trigger["schedule"]);
         Assert.Single(bindings, b => (string?)b["type"] == "durableClient");
     }
 
@@ -108,6 +120,7 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData(nameof(GetBudget))]
+    [InlineData(nameof(GetHealth))]
     public void EachHttpFunctionWithoutAJob_HasItsTriggerRouteMethodAndAuthLevel_AndNoDurableClient(string name)
     {
         var function = Function(BuiltMetadata(), name);
@@ -219,7 +232,7 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
 
         Assert.Equal(all.Count, all.Distinct(StringComparer.OrdinalIgnoreCase).Count());
         Assert.Equal(
-            HttpFunctions.Keys.Append(nameof(StartManifestJobs)).Concat(Activities).Concat(Orchestrators).Order(StringComparer.Ordinal),
+            HttpFunctions.Keys.Append(nameof(StartManifestJobs)).Append(nameof(PurgeJobHistories)).Concat(Activities).Concat(Orchestrators).Order(StringComparer.Ordinal),
             all.Order(StringComparer.Ordinal));
     }
 
