@@ -11,7 +11,8 @@ internal static class RepositoryFiles
     /// <summary>The app's host.json.</summary>
     public static JsonElement HostJson() => JsonDocument.Parse(Read("host.json")).RootElement;
 
-    private static string Root()
+    /// <summary>The repository's root folder.</summary>
+    public static string Root()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
