@@ -59,6 +59,7 @@ public static class VeoFunctionsServices
         services.TryAddSingleton<SubmissionLedger>();
         services.TryAddSingleton<DeliveryLedger>();
         services.TryAddSingleton<JobClaims>();
+        services.TryAddSingleton<VideoLinks>();
         return services;
     }
 
