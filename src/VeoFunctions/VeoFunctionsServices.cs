@@ -59,6 +59,7 @@ public static class VeoFunctionsServices
         services.TryAddSingleton<SubmissionLedger>();
         services.TryAddSingleton<DeliveryLedger>();
         services.TryAddSingleton<JobClaims>();
+        services.TryAddSingleton<JobIndex>();
         services.TryAddSingleton<VideoLinks>();
         return services;
     }
@@ -91,6 +92,7 @@ public static class VeoFunctionsServices
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>, KestrelRequestLimits>());
         services.TryAddSingleton<VideoRequestParser>();
         services.TryAddSingleton<JobScheduler>();
+        services.TryAddSingleton<JobListing>();
         services.TryAddSingleton<FalWebhookIntake>();
         return services;
     }
