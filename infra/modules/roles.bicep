@@ -1,6 +1,7 @@
 // Every role assignment of the deployment, in one place.
 //   Function app identity: data-plane access to storage (host, Durable task hub, app containers,
-//   deployment package), reading the fal key from Key Vault, and Entra-authenticated telemetry.
+//   deployment package, user delegation keys for download links), reading the fal key from Key Vault,
+//   and Entra-authenticated telemetry.
 //   Deploying principal (optional): read/write blobs (e.g. download archived videos) and manage
 //   the fal-key secret.
 
@@ -38,8 +39,10 @@ var roleIds = {
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
 
+// Storage Blob Data Owner also carries generateUserDelegationKey/action at account scope: the app signs its
+// videos' download links (user delegation SAS) with its own identity, so no separate Storage Blob Delegator role.
 var appStorageRoles = [
-  roleIds.storageBlobDataOwner // host + Durable blobs, app containers, deployment package
+  roleIds.storageBlobDataOwner // host + Durable blobs, app containers, deployment package, download-link keys
   roleIds.storageQueueDataContributor // host + Durable work-item/control queues
   roleIds.storageTableDataContributor // Durable history/instances tables
 ]
