@@ -31,7 +31,7 @@ public sealed partial class JobListing(JobIndex index, VideoLinks links, ILogger
     {
         ArgumentNullException.ThrowIfNull(durable);
         string? marker = continuationToken is null ? null : Decode(continuationToken);
-        var backfill = Volatile.Read(ref _backfill) ?? Interlocked.CompareExchange(ref _backfill, new SuccessOnlyLazy<int>(() => BackfillAsync(durable)), null) ?? _backfill;
+        var backfill = LazyInitializer.EnsureInitialized(ref _backfill, () => new SuccessOnlyLazy<int>(() => BackfillAsync(durable)));
         await backfill.GetAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
 
         var jobs = new List<JobStatus>(top);
