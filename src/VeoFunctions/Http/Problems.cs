@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
@@ -31,6 +32,14 @@ public static class Problems
 
     public static ObjectResult Unauthorized(string detail) => Problem(StatusCodes.Status401Unauthorized, "unauthorized", "The request is not authenticated.", detail);
 
+    /// <summary>A <c>503</c> that says when to try again (<c>Retry-After</c>, whole seconds).</summary>
+    public static ObjectResult Unavailable(string type, string title, string detail, TimeSpan retryAfter) =>
+        new RetryLaterResult(new ProblemDetails { Type = TypeBase + type, Title = title, Status = StatusCodes.Status503ServiceUnavailable, Detail = detail }, retryAfter)
+        {
+            StatusCode = StatusCodes.Status503ServiceUnavailable,
+            ContentTypes = { "application/problem+json" },
+        };
+
     public static ObjectResult Problem(int status, string type, string title, string detail) =>
         Result(new ProblemDetails { Type = TypeBase + type, Title = title, Status = status, Detail = detail });
 
@@ -39,4 +48,17 @@ public static class Problems
         StatusCode = problem.Status,
         ContentTypes = { "application/problem+json" },
     };
+
+    /// <summary>A problem whose answer carries <c>Retry-After</c>.</summary>
+    public sealed class RetryLaterResult(ProblemDetails problem, TimeSpan retryAfter) : ObjectResult(problem)
+    {
+        public TimeSpan RetryAfter { get; } = retryAfter;
+
+        public override void OnFormatting(ActionContext context)
+        {
+            ArgumentNullException.ThrowIfNull(context);
+            base.OnFormatting(context);
+            context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+    }
 }

@@ -12,7 +12,7 @@ namespace VeoFunctions.Jobs;
 /// Starts a validated job under an id the caller chooses (a fresh one, an Idempotency-Key, later a blob's
 /// identity), so a retried start finds the job it already made instead of paying for a second one.
 /// </summary>
-public sealed class JobScheduler(ImageStaging staging, JobClaims claims, IOptions<JobOptions> options, TimeProvider time)
+public sealed class JobScheduler(ImageStaging staging, JobClaims claims, JobIndex index, IOptions<JobOptions> options, TimeProvider time)
 {
     /// <summary>A new random job id.</summary>
     public static string NewJobId() => Guid.NewGuid().ToString("N");
@@ -75,6 +75,7 @@ public sealed class JobScheduler(ImageStaging staging, JobClaims claims, IOption
             draft.Callback,
             draft.Priority,
             manifest);
+        await index.AddAsync(jobId, input.CreatedAt, cancellationToken).ConfigureAwait(false); // first: an entry without a job is skipped, a job without one is never listed
         var outcome = ScheduleOutcome.Started;
         try
         {

@@ -33,6 +33,7 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
         [nameof(CancelVideoJob)] = ("post", "videos/{jobId}/cancel", "Function"),
         [nameof(ListVideoJobs)] = ("get", "videos", "Function"),
         [nameof(ResumeVideoJob)] = ("post", "videos/{jobId}/resume", "Function"),
+        [nameof(DownloadVideo)] = ("get", "videos/{jobId}/video", "Function"),
     };
 
     // --- (a) the build's functions.metadata ---
@@ -85,6 +86,8 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
     [InlineData(nameof(ReceiveFalWebhook))]
     [InlineData(nameof(CancelVideoJob))]
     [InlineData(nameof(ListVideoJobs))]
+    [InlineData(nameof(ResumeVideoJob))]
+    [InlineData(nameof(DownloadVideo))]
     public void EachHttpFunction_HasItsTriggerRouteMethodAndAuthLevel(string name)
     {
         var function = Function(BuiltMetadata(), name);
