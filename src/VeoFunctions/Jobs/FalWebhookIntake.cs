@@ -93,7 +93,8 @@ public sealed partial class FalWebhookIntake(
                     return;
                 }
 
-                await Task.Delay(SalvageWaitRound, time, cancellationToken).ConfigureAwait(false);
+                // Wall-clock time on purpose: this waits for another request's real progress, not for the app's clock.
+                await Task.Delay(SalvageWaitRound, TimeProvider.System, cancellationToken).ConfigureAwait(false);
             }
         }
 
