@@ -57,18 +57,14 @@ public sealed class Pipeline : IAsyncDisposable
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var durable = await DurableTaskTestHost.StartAsync(
+        var durable = await InProcessEngine.StartAsync(
             tasks => tasks.AddVideoJobTasks(),
-            new DurableTaskTestHostOptions
+            port: LoopbackPorts.Free(), // not the package's own pick: an unprobed random port in 30000-40000, where port-0 binds land
+            services =>
             {
-                // Its own pick is an unprobed random port in 30000-40000, inside the range where port-0 binds land.
-                Port = LoopbackPorts.Free(),
-                ConfigureServices = services =>
-                {
-                    services.AddSingleton<IConfiguration>(configuration);
-                    services.AddVeoFunctions();
-                    DurableVersioning.AsTheHostDoes(services);
-                },
+                services.AddSingleton<IConfiguration>(configuration);
+                services.AddVeoFunctions();
+                DurableVersioning.AsTheHostDoes(services);
             });
         var client = new HostLikeDurableClient(durable.Client);
         var functions = await FunctionsHttpHost.StartAsync(functionsPort, configuration, client);
