@@ -149,7 +149,7 @@ public sealed class ManifestTests(Azurite azurite, ITestOutputHelper output)
         Assert.Equal(3, callbacks.Count);
         Assert.All(callbacks, c => Assert.Null(StandardWebhooksSpec.Problem(Secret, c.Header("webhook-id"), c.Header("webhook-timestamp"), c.Header("webhook-signature"), c.Body, DateTimeOffset.UtcNow)));
         string JobOf(ReceivedCallback c) => JsonDocument.Parse(c.Body).RootElement.GetProperty("jobId").GetString()!;
-        Assert.Equal([ids[0], ids[1]], callbacks.Where(c => c.Path == "/hook").Select(JobOf).Order());
+        Assert.Equal(new[] { ids[0], ids[1] }.Order(StringComparer.Ordinal), callbacks.Where(c => c.Path == "/hook").Select(JobOf).Order(StringComparer.Ordinal));
         Assert.Equal(ids[2], JobOf(Assert.Single(callbacks, c => c.Path == "/status/202")));
     }
 
