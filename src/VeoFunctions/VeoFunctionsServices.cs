@@ -97,6 +97,8 @@ public static class VeoFunctionsServices
         services.TryAddSingleton<SubmissionLedger>();
         services.TryAddSingleton<DeliveryLedger>();
         services.TryAddSingleton<JobClaims>();
+        services.TryAddSingleton<JobIndex>();
+        services.TryAddSingleton<VideoLinks>();
         return services;
     }
 
@@ -143,6 +145,7 @@ public static class VeoFunctionsServices
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>, KestrelRequestLimits>());
         services.TryAddSingleton<VideoRequestParser>();
         services.TryAddSingleton<JobScheduler>();
+        services.TryAddSingleton<JobListing>();
         services.TryAddSingleton<FalWebhookIntake>();
         services.TryAddSingleton<ManifestParser>();
         services.TryAddSingleton<ManifestResults>();

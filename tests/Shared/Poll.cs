@@ -17,8 +17,8 @@ internal static class Poll
         }
     }
 
-    /// <summary>The same, for a condition that must be asked for (an HTTP call, a storage read).</summary>
-    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null)
+    /// <summary>The same, for a condition that must ask something (storage, a service) each time.</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null, TimeSpan? interval = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
         while (!await condition())
@@ -28,7 +28,7 @@ internal static class Poll
                 throw new TimeoutException("The awaited condition did not become true in time.");
             }
 
-            await Task.Delay(50);
+            await Task.Delay(interval ?? TimeSpan.FromMilliseconds(50));
         }
     }
 }

@@ -113,7 +113,7 @@ public sealed class CancelTests(Azurite azurite)
         var status = await pipeline.GetStatusAsync(jobId);
         Assert.Equal("failed", status.Text("phase"));
         Assert.Contains("did not finish", status.Text("error"));
-        Assert.Contains("had not said how it ended after 00:00:01", status.Text("error"));
+        Assert.Contains("had not said how it ended after 1 second", status.Text("error"));
         Assert.Equal(1, pipeline.Fal.State.GetCount(RequestKind.Cancel));
         Assert.True(pipeline.TheSubmission().CancelRequested);
         Assert.Equal("IN_PROGRESS", pipeline.TheSubmission().Status); // the signal did not stop it

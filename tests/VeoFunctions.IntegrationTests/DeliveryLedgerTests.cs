@@ -70,9 +70,10 @@ public sealed class DeliveryLedgerTests(Azurite azurite) : IDisposable
             }
             else
             {
-                // The job closed first: every delivery claims the one salvage run, with what it needs.
-                Assert.All(claims, claim => Assert.Equal(new SalvageClaim(plan, Video), claim));
-                Assert.Equal(new SalvageClaim(plan, Video), await Ledger.RecordAsync(jobId, Video, null, CancellationToken.None));
+                // The job closed first: every delivery names the one salvage run, with what it needs; exactly one won it.
+                Assert.All(claims, claim => Assert.Equal((plan, Video), (claim!.Plan, claim.Delivered)));
+                Assert.Single(claims, claim => claim!.Won);
+                Assert.Equal(new SalvageClaim(plan, Video, Won: false), await Ledger.RecordAsync(jobId, Video, null, CancellationToken.None));
             }
 
             Assert.Equal(found, await Ledger.CloseWithoutVideoAsync(plan, CancellationToken.None)); // a second close agrees
@@ -89,7 +90,7 @@ public sealed class DeliveryLedgerTests(Azurite azurite) : IDisposable
         string closed = Guid.NewGuid().ToString("N");
         var plan = Plan(closed);
         Assert.Null(await Ledger.CloseWithoutVideoAsync(plan, CancellationToken.None));
-        Assert.Equal(new SalvageClaim(plan, Video), await Ledger.RecordAsync(closed, Video, null, CancellationToken.None));
+        Assert.Equal(new SalvageClaim(plan, Video, Won: true), await Ledger.RecordAsync(closed, Video, null, CancellationToken.None));
     }
 
     [Fact]
@@ -114,7 +115,7 @@ public sealed class DeliveryLedgerTests(Azurite azurite) : IDisposable
         Assert.Null(await Ledger.CloseWithoutVideoAsync(plan, CancellationToken.None)); // an error is no video to archive
         Assert.Null(await Ledger.RecordAsync(jobId, Failure, null, CancellationToken.None));
         Assert.Null(await Ledger.RecordAsync(jobId, Failure, plan, CancellationToken.None));
-        Assert.Equal(new SalvageClaim(plan, Video), await Ledger.RecordAsync(jobId, Video, null, CancellationToken.None));
+        Assert.Equal(new SalvageClaim(plan, Video, Won: true), await Ledger.RecordAsync(jobId, Video, null, CancellationToken.None));
     }
 
     [Fact]
@@ -125,6 +126,7 @@ public sealed class DeliveryLedgerTests(Azurite azurite) : IDisposable
 
         var claims = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Task.Run(() => Ledger.RecordAsync(jobId, Video, plan, CancellationToken.None))));
 
-        Assert.All(claims, claim => Assert.Equal(new SalvageClaim(plan, Video), claim));
+        Assert.All(claims, claim => Assert.Equal((plan, Video), (claim!.Plan, claim.Delivered)));
+        Assert.Single(claims, claim => claim!.Won);
     }
 }

@@ -57,7 +57,6 @@ public sealed class StartVideoJob(VideoRequestParser parser, JobScheduler schedu
         if (outcome == ScheduleOutcome.OverBudget)
         {
             var budget = await spending.BudgetAsync(quote, cancellationToken).ConfigureAwait(false);
-            request.HttpContext.Response.Headers.RetryAfter = budget.SecondsToReset.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return Problems.OverBudget(budget, quote.Estimate.EstimatedUsd);
         }
 
@@ -68,8 +67,8 @@ public sealed class StartVideoJob(VideoRequestParser parser, JobScheduler schedu
 
         if (outcome == ScheduleOutcome.Starting)
         {
-            return Problems.Problem(StatusCodes.Status503ServiceUnavailable, "starting", "The job is being started.",
-                "A request with this Idempotency-Key is still starting the job; send the same request again shortly.");
+            return Problems.Unavailable("starting", "The job is being started.",
+                "A request with this Idempotency-Key is still starting the job; send the same request again shortly.", TimeSpan.FromSeconds(1));
         }
 
         string statusUrl = $"{request.Scheme}://{request.Host}/api/videos/{jobId}";

@@ -52,7 +52,7 @@ internal static class Archiving
             var resume = run.Context.WaitForExternalEvent<string>(VideoJobOrchestrator.ResumeArchiveEvent, stopWaiting.Token);
             if (run.Now >= horizon)
             {
-                run.Trouble($"Archiving has kept failing for {timing.ArchiveHorizon} ({problem}); it waits for POST /api/videos/{plan.JobId}/resume to try again.");
+                run.Trouble($"Archiving has kept failing for {Durations.Say(timing.ArchiveHorizon)} ({problem}); it waits for POST /api/videos/{plan.JobId}/resume to try again.");
                 await resume;
                 horizon = run.Now + timing.ArchiveHorizon;
                 pause = timing.FirstRetryInterval;

@@ -17,7 +17,7 @@ namespace VeoFunctions.Jobs;
 /// set, reserves it before anything is staged or scheduled: a job that does not fit starts nothing
 /// (<see cref="ScheduleOutcome.OverBudget"/>) and gives its claim back, so the same key may start it another day.
 /// </remarks>
-public sealed class JobScheduler(ImageStaging staging, JobClaims claims, IOptions<JobOptions> options, TimeProvider time, JobSpending? spending = null, Telemetry.VeoMetrics? metrics = null)
+public sealed class JobScheduler(ImageStaging staging, JobClaims claims, JobIndex index, IOptions<JobOptions> options, TimeProvider time, JobSpending? spending = null, Telemetry.VeoMetrics? metrics = null)
 {
     /// <summary>A new random job id.</summary>
     public static string NewJobId() => Guid.NewGuid().ToString("N");
@@ -114,6 +114,7 @@ public sealed class JobScheduler(ImageStaging staging, JobClaims claims, IOption
             draft.Priority,
             manifest,
             quote);
+        await index.AddAsync(jobId, input.CreatedAt, cancellationToken).ConfigureAwait(false); // first: an entry without a job is skipped, a job without one is never listed
         var outcome = ScheduleOutcome.Started;
         try
         {

@@ -41,9 +41,9 @@ internal static class WaitingForFal
 
                 stopBy = run.Now + timing.CancelGrace;
                 stopped = byCaller
-                    ? $"The job was cancelled by its caller. {note}"
-                    : $"fal did not finish the video within {timing.Deadline}, so it was asked to stop. {note}";
-                run.Note(stopped);
+                    ? "The job was cancelled by its caller."
+                    : $"fal did not finish the video within {Durations.Say(timing.Deadline)}, so it was asked to stop.";
+                run.Note(note); // what stopping can still cost; the error says why the job stopped
                 interval = timing.FirstRetryInterval;
             }
 
@@ -67,7 +67,7 @@ internal static class WaitingForFal
 
             if (stopBy is { } end && run.Now >= end)
             {
-                return FalVerdict.Unknown($"{stopped} fal had not said how it ended after {timing.CancelGrace}; if it still delivers the video, the video is archived.");
+                return FalVerdict.Unknown($"{stopped} fal had not said how it ended after {Durations.Say(timing.CancelGrace)}; if it still delivers the video, the video is archived.");
             }
 
             if (stopBy is null && run.Now >= deadline)

@@ -50,7 +50,8 @@ public sealed class DeliveryLedger(BlobContainers containers)
     /// Records a verified delivery. When the job has closed without its video (here, or, for a job of the first
     /// release, as <paramref name="endedWithout"/> says), the first successful delivery claims the salvage run: the
     /// answer then carries the plan to start it from. Every later call sees the claim and gets the same answer, so a
-    /// caller that died before starting the run is followed by one that starts it.
+    /// caller that died before starting the run is followed by one that starts it; only the first is told it
+    /// <see cref="SalvageClaim.Won"/> the claim.
     /// </summary>
     public async Task<SalvageClaim?> RecordAsync(string jobId, FalWebhookEvent delivered, ArchivePlan? endedWithout, CancellationToken cancellationToken)
     {
@@ -73,9 +74,13 @@ public sealed class DeliveryLedger(BlobContainers containers)
                     return null;
                 }
             }
-            else if (current.SalvageClaimed || await TryWriteAsync(jobId, new DeliveryRecord(kept, closed, SalvageClaimed: true), etag, cancellationToken).ConfigureAwait(false))
+            else if (current.SalvageClaimed)
             {
-                return new SalvageClaim(closed, kept);
+                return new SalvageClaim(closed, current.Delivered ?? kept, Won: false);
+            }
+            else if (await TryWriteAsync(jobId, new DeliveryRecord(kept, closed, SalvageClaimed: true), etag, cancellationToken).ConfigureAwait(false))
+            {
+                return new SalvageClaim(closed, kept, Won: true);
             }
         }
     }

@@ -46,8 +46,9 @@ public sealed class FunctionsHttpHost : IAsyncDisposable
         app.MapPost("/api/videos", Door<StartVideoJob>((f, ctx) => f.RunAsync(ctx.Request, durable, ctx.RequestAborted)));
         app.MapGet("/api/videos/{jobId}", Door<GetVideoJob>((f, ctx) => f.RunAsync(ctx.Request, durable, (string)ctx.GetRouteValue("jobId")!, ctx.RequestAborted)));
         app.MapGet("/api/videos", Door<ListVideoJobs>((f, ctx) => f.RunAsync(ctx.Request, durable, ctx.RequestAborted)));
-        app.MapPost("/api/videos/{jobId}/cancel", Door<CancelVideoJob>((f, ctx) => f.RunAsync(ctx.Request, durable, (string)ctx.GetRouteValue("jobId")!, ctx.RequestAborted)));
+        app.MapGet("/api/videos/{jobId}/video", Door<DownloadVideo>((f, ctx) => f.RunAsync(ctx.Request, durable, (string)ctx.GetRouteValue("jobId")!, ctx.RequestAborted)));
         app.MapPost("/api/videos/{jobId}/resume", Door<ResumeVideoJob>((f, ctx) => f.RunAsync(ctx.Request, durable, (string)ctx.GetRouteValue("jobId")!, ctx.RequestAborted)));
+        app.MapPost("/api/videos/{jobId}/cancel", Door<CancelVideoJob>((f, ctx) => f.RunAsync(ctx.Request, durable, (string)ctx.GetRouteValue("jobId")!, ctx.RequestAborted)));
         app.MapGet("/api/health", Door<GetHealth>((f, ctx) => f.RunAsync(ctx.Request, ctx.RequestAborted)));
         app.MapGet("/api/budget", Door<GetBudget>((f, ctx) => f.RunAsync(ctx.Request, ctx.RequestAborted)));
         app.MapPost("/api/fal/webhook", Door<ReceiveFalWebhook>((f, ctx) => f.RunAsync(ctx.Request, durable, ctx.RequestAborted)));

@@ -58,19 +58,15 @@ public sealed class Pipeline : IAsyncDisposable
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var durable = await DurableTaskTestHost.StartAsync(
+        var durable = await InProcessEngine.StartAsync(
             tasks => tasks.AddVideoJobTasks(),
-            new DurableTaskTestHostOptions
+            port: LoopbackPorts.Free(), // not the package's own pick: an unprobed random port in 30000-40000, where port-0 binds land
+            worker =>
             {
-                // Its own pick is an unprobed random port in 30000-40000, inside the range where port-0 binds land.
-                Port = LoopbackPorts.Free(),
-                ConfigureServices = worker =>
-                {
-                    worker.AddSingleton<IConfiguration>(configuration);
-                    worker.AddVeoFunctions();
-                    DurableVersioning.AsTheHostDoes(worker);
-                    services?.Invoke(worker);
-                },
+                worker.AddSingleton<IConfiguration>(configuration);
+                worker.AddVeoFunctions();
+                DurableVersioning.AsTheHostDoes(worker);
+                services?.Invoke(worker);
             });
         var client = new HostLikeDurableClient(durable.Client);
         var functions = await FunctionsHttpHost.StartAsync(functionsPort, configuration, client, services);

@@ -80,7 +80,7 @@ public sealed class CallbackSenderTests : IAsyncLifetime
         Assert.Equal(JsonSerializer.Serialize(status, WebJson), Encoding.UTF8.GetString(callback.Body));
         using var json = JsonDocument.Parse(callback.Body);
         Assert.Equal("job-1", json.RootElement.GetProperty("jobId").GetString());
-        Assert.Equal("Completed", json.RootElement.GetProperty("timeline")[1].GetProperty("phase").GetString());
+        Assert.Equal("completed", json.RootElement.GetProperty("timeline")[1].GetProperty("phase").GetString());
     }
 
     [Fact]

@@ -35,6 +35,7 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
         [nameof(ResumeVideoJob)] = ("post", "videos/{jobId}/resume", "Function"),
         [nameof(GetBudget)] = ("get", "budget", "Function"),
         [nameof(GetHealth)] = ("get", "health", "Function"),
+        [nameof(DownloadVideo)] = ("get", "videos/{jobId}/video", "Function"),
     };
 
     // --- (a) the build's functions.metadata ---
@@ -98,6 +99,8 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
     [InlineData(nameof(ReceiveFalWebhook))]
     [InlineData(nameof(CancelVideoJob))]
     [InlineData(nameof(ListVideoJobs))]
+    [InlineData(nameof(ResumeVideoJob))]
+    [InlineData(nameof(DownloadVideo))]
     public void EachHttpFunction_HasItsTriggerRouteMethodAndAuthLevel(string name)
     {
         var function = Function(BuiltMetadata(), name);

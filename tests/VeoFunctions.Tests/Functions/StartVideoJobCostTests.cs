@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using VeoFunctions.Functions;
+using VeoFunctions.Http;
 using VeoFunctions.Jobs;
 using VeoFunctions.Money;
 using VeoFunctions.Storage;
@@ -24,7 +25,7 @@ public sealed class StartVideoJobCostTests
     {
         var containers = _storage.Containers();
         var spending = TestMoney.Spending(containers, _time, _money);
-        var scheduler = new JobScheduler(new ImageStaging(containers), new JobClaims(containers, _time), Options.Create(_jobs), _time, spending);
+        var scheduler = new JobScheduler(new ImageStaging(containers), new JobClaims(containers, _time), new JobIndex(containers), Options.Create(_jobs), _time, spending);
         return new StartVideoJob(TestBodies.Parser(_jobs), scheduler, Options.Create(_jobs), spending);
     }
 
@@ -68,7 +69,7 @@ public sealed class StartVideoJobCostTests
         Assert.EndsWith("/over-budget", problem.Type, StringComparison.Ordinal);
         Assert.Contains("1.80 USD left", problem.Detail, StringComparison.Ordinal);
         Assert.Equal(3.2m, problem.Extensions["estimatedUsd"]);
-        Assert.Equal("43200", request.HttpContext.Response.Headers.RetryAfter.ToString());
+        Assert.Equal(TimeSpan.FromHours(12), Assert.IsType<Problems.RetryLaterResult>(result).RetryAfter);
         Assert.Single(_durable.Scheduled);
     }
 

@@ -118,4 +118,15 @@ public sealed class JobStatusTests
     public void APhaseIsReportedInLowerCase_AsTheApiDocumentsIt() =>
         Assert.All(Enum.GetValues<JobPhase>().Where(p => p is not JobPhase.Completed and not JobPhase.Failed), phase =>
             Assert.Equal(phase.ToString().ToLowerInvariant(), JobStatus.From(Instance(OrchestrationRuntimeStatus.Running, new JobProgress(phase))).Phase));
+
+    [Fact]
+    public void PhasesAreWrittenInLowerCase_AndTheFirstReleasesPascalCaseIsStillRead()
+    {
+        var written = FakeDurableClient.Converter.Serialize(new JobProgress(JobPhase.Queued, Timeline: [new PhaseChange(JobPhase.Generating, Created)]));
+        var legacy = FakeDurableClient.Converter.Deserialize<JobProgress>("""{"Phase":"Generating","FalRequestId":"req-1"}""");
+
+        Assert.Contains("\"queued\"", written, StringComparison.Ordinal);
+        Assert.Contains("\"generating\"", written, StringComparison.Ordinal);
+        Assert.Equal(JobPhase.Generating, legacy!.Phase);
+    }
 }
