@@ -75,6 +75,26 @@ public sealed class RetentionTests(Azurite azurite)
         Assert.NotNull(await pipeline.Client.GetInstanceAsync(running));
     }
 
+    [Fact]
+    public async Task AJobsSalvageRun_IsPurgedWithTheJob()
+    {
+        var clock = PipelineProbes.Clock();
+        var generation = TimeSpan.FromMinutes(1);
+        await using var pipeline = await Pipeline.StartAsync(azurite, PipelineProbes.OnClock(clock, generation),
+            new Dictionary<string, string?> { ["Jobs:Deadline"] = "00:00:02", ["Jobs:FirstStatusCheck"] = "00:00:00.500", ["Jobs:CancelGrace"] = "00:00:01", ["Retention:HistoryDays"] = "1" });
+        string jobId = await pipeline.StartJobAsync(new { prompt = "A heron, late", image_urls = new[] { TestImages.DataUri(TestImages.Png()) } });
+        await pipeline.WaitForJobAsync(jobId);
+        clock.Advance(generation); // fal delivers after the job gave up: a salvage run archives it
+        var salvage = await pipeline.WaitForSalvageAsync(jobId);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, salvage.RuntimeStatus);
+
+        int purged = await Retention(pipeline, DateTimeOffset.UtcNow.AddDays(2)).PurgeAsync(pipeline.Client, CancellationToken.None);
+
+        Assert.Equal(2, purged);
+        Assert.Null(await pipeline.Client.GetInstanceAsync(jobId));
+        Assert.Null(await pipeline.Client.GetInstanceAsync(Jobs.JobIds.SalvageIdFor(jobId)));
+    }
+
     // The app's retention, on a clock set to the given day.
     private static HistoryRetention Retention(Pipeline pipeline, DateTimeOffset now) =>
         ActivatorUtilities.CreateInstance<HistoryRetention>(pipeline.Functions.Services, new FakeTimeProvider(now));
