@@ -6,6 +6,7 @@
 //   keyvault    -> RBAC vault with the fal.ai key
 //   functionapp -> FC1 plan + function app (system-assigned identity) + app settings
 //   roles       -> every role assignment
+//   alerts      -> scheduled log queries for what costs money (paid and lost, uncertain submit, webhook 5xx, budget)
 //   events      -> Event Grid system topic on the storage account; after deploy, the subscription that starts
 //                  manifest jobs (see azure.yaml's postdeploy hook)
 targetScope = 'subscription'
@@ -37,6 +38,27 @@ param principalType string = 'User'
 @description('fal.ai API key ("id:secret"), stored as Key Vault secret fal-key. Empty: the secret is left as is (create it later).')
 @secure()
 param falKey string = ''
+
+@description('fal.ai ADMIN-scope key, stored as Key Vault secret fal-admin-key: billing events (a job\'s true cost) and payload deletion. Empty: both are off.')
+@secure()
+param falAdminKey string = ''
+
+@description('Daily budget in USD per UTC day ("100"); empty: no budget.')
+param dailyBudgetUsd string = ''
+
+@description('Email that receives the alerts (paid and lost, uncertain submit, webhook 5xx, budget nearly spent); empty: nobody is notified.')
+param alertEmail string = ''
+
+@description('Where the worker sends its telemetry: ApplicationInsights, or OpenTelemetry (also exports the app\'s metrics).')
+@allowed([
+  'ApplicationInsights'
+  'OpenTelemetry'
+])
+param telemetryExporter string = 'ApplicationInsights'
+
+@description('Days finished job histories are kept; 0 keeps them for good.')
+@minValue(0)
+param historyRetentionDays int = 30
 
 @description('Standard Webhooks secret that signs job callbacks ("whsec_" + base64 of 24-64 random bytes), stored as Key Vault secret callback-signing-secret. Empty: callbacks are off (a job asking for one is refused).')
 @secure()
@@ -152,6 +174,7 @@ module keyVault 'modules/keyvault.bicep' = {
     name: '${abbrs.keyVault}${resourceToken}'
     enablePurgeProtection: enableKeyVaultPurgeProtection
     falKey: falKey
+    falAdminKey: falAdminKey
     callbackSigningSecret: callbackSigningSecret
   }
 }
@@ -179,6 +202,22 @@ module functionApp 'modules/functionapp.bicep' = {
     callbackSigningSecretUri: empty(callbackSigningSecret) ? '' : keyVault.outputs.callbackSigningSecretUri
     jobsFirstStatusCheck: jobsFirstStatusCheck
     jobsDeadline: jobsDeadline
+    falAdminKeySecretUri: empty(falAdminKey) ? '' : keyVault.outputs.falAdminKeySecretUri
+    dailyBudgetUsd: dailyBudgetUsd
+    telemetryExporter: telemetryExporter
+    historyRetentionDays: historyRetentionDays
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    namePrefix: 'alert-veo-${resourceToken}'
+    alertEmail: alertEmail
   }
 }
 

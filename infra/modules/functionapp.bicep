@@ -54,6 +54,23 @@ param jobsContainerName string
 @description('Container of private reference images that manifests may name (read with the app identity).')
 param imagesContainerName string
 
+@description('Versionless URI of the Key Vault secret holding the fal ADMIN-scope key; empty: fal\'s billing and payload deletion are off.')
+param falAdminKeySecretUri string = ''
+
+@description('Daily budget in USD per UTC day ("25", "100.50"); empty: no budget.')
+param dailyBudgetUsd string = ''
+
+@description('Where the worker sends its telemetry: ApplicationInsights or OpenTelemetry (to Azure Monitor; the app\'s metrics go out only this way).')
+@allowed([
+  'ApplicationInsights'
+  'OpenTelemetry'
+])
+param telemetryExporter string = 'ApplicationInsights'
+
+@description('Days finished job histories are kept; 0 keeps them for good.')
+@minValue(0)
+param historyRetentionDays int = 30
+
 @description('Versionless URI of the Key Vault secret that signs job callbacks; empty: callbacks are off.')
 param callbackSigningSecretUri string = ''
 
@@ -148,7 +165,20 @@ var appSettings = {
   Fal__QueueBaseUrl: 'https://queue.fal.run'
   Fal__RestBaseUrl: 'https://rest.fal.ai'
   Fal__JwksUrl: 'https://rest.fal.ai/.well-known/jwks.json'
+  Fal__PlatformBaseUrl: 'https://api.fal.ai/v1'
   Fal__Key: '@Microsoft.KeyVault(SecretUri=${falKeySecretUri})'
+  // Billing events and payload deletion need an ADMIN-scope key; empty turns both off (costs stay estimates).
+  Fal__AdminKey: empty(falAdminKeySecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${falAdminKeySecretUri})'
+  // Reference images uploaded to fal's CDN are deleted by fal after a day (TimeSpan "d.hh:mm:ss").
+  Fal__UploadLifetime: '1.00:00:00'
+
+  // Money (section "Money", MoneyOptions): the daily budget (empty: off) and fal's copies deleted after the archive.
+  Money__DailyBudgetUsd: dailyBudgetUsd
+  Money__DeleteFalPayloads: 'true'
+
+  // Operations: the worker's telemetry exporter, and how long finished durable histories are kept.
+  Telemetry__Exporter: telemetryExporter
+  Retention__HistoryDays: string(historyRetentionDays)
 
   // Public origin fal calls back (webhook URL = this + the webhook route).
   Jobs__PublicBaseUrl: 'https://${functionApp.properties.defaultHostName}'

@@ -27,6 +27,13 @@ param falKeySecretName string = 'fal-key'
 @secure()
 param falKey string = ''
 
+@description('Name of the secret holding the fal.ai ADMIN-scope key (billing events, payload deletion).')
+param falAdminKeySecretName string = 'fal-admin-key'
+
+@description('fal.ai ADMIN-scope key. Empty: the secret is not written, and cost truth and fal clean-up stay off.')
+@secure()
+param falAdminKey string = ''
+
 @description('Name of the secret holding the Standard Webhooks secret that signs job callbacks.')
 param callbackSigningSecretName string = 'callback-signing-secret'
 
@@ -66,6 +73,15 @@ resource falKeySecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (!empt
   }
 }
 
+resource falAdminKeySecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (!empty(falAdminKey)) {
+  parent: vault
+  name: falAdminKeySecretName
+  properties: {
+    value: falAdminKey
+    contentType: 'text/plain'
+  }
+}
+
 resource callbackSecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (!empty(callbackSigningSecret)) {
   parent: vault
   name: callbackSigningSecretName
@@ -80,4 +96,5 @@ output id string = vault.id
 output vaultUri string = vault.properties.vaultUri
 // Versionless URI: App Service follows the latest version of the secret.
 output falKeySecretUri string = '${vault.properties.vaultUri}secrets/${falKeySecretName}'
+output falAdminKeySecretUri string = '${vault.properties.vaultUri}secrets/${falAdminKeySecretName}'
 output callbackSigningSecretUri string = '${vault.properties.vaultUri}secrets/${callbackSigningSecretName}'

@@ -1,6 +1,7 @@
 // Every role assignment of the deployment, in one place.
 //   Function app identity: data-plane access to storage (host, Durable task hub, app containers,
-//   deployment package), reading the fal key from Key Vault, and Entra-authenticated telemetry.
+//   deployment package, user delegation keys for download links), reading the fal key from Key Vault,
+//   and Entra-authenticated telemetry.
 //   Deploying principal (optional): read/write blobs (e.g. download archived videos) and manage
 //   the fal-key secret.
 
@@ -42,8 +43,10 @@ var roleIds = {
 // account, for its own connection and for AzureWebJobsStorage: granted below. The docs' table for host storage also
 // lists Storage Account Contributor for blob triggers; it is not granted: it is a management role that can list the
 // account keys, and with the Event Grid source the host only reads blobs and uses its queues (not yet seen in Azure).
+// Storage Blob Data Owner also carries generateUserDelegationKey/action at account scope: the app signs its
+// videos' download links (user delegation SAS) with its own identity, so no separate Storage Blob Delegator role.
 var appStorageRoles = [
-  roleIds.storageBlobDataOwner // host + Durable blobs, app containers, deployment package, manifests
+  roleIds.storageBlobDataOwner // host + Durable blobs, app containers, deployment package, manifests, download-link keys
   roleIds.storageQueueDataContributor // host + Durable work-item/control queues, the blob trigger's event and poison queues
   roleIds.storageTableDataContributor // Durable history/instances tables
 ]

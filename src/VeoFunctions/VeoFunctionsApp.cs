@@ -3,6 +3,7 @@ using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using VeoFunctions.Jobs;
+using VeoFunctions.Telemetry;
 
 namespace VeoFunctions;
 
@@ -15,8 +16,7 @@ public static class VeoFunctionsApp
         builder.ConfigureFunctionsWebApplication();
         builder.ConfigureDurableWorker().AddTasks(tasks => tasks.AddVideoJobTasks());
         builder.Services
-            .AddApplicationInsightsTelemetryWorkerService()
-            .ConfigureFunctionsApplicationInsights()
+            .AddAppTelemetry(builder.Configuration)
             .AddVeoFunctions();
         return builder;
     }

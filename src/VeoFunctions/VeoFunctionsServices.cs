@@ -14,7 +14,9 @@ using VeoFunctions.Images;
 using VeoFunctions.Jobs;
 using VeoFunctions.Manifests;
 using VeoFunctions.Money;
+using VeoFunctions.Operations;
 using VeoFunctions.Storage;
+using VeoFunctions.Telemetry;
 
 namespace VeoFunctions;
 
@@ -24,16 +26,49 @@ namespace VeoFunctions;
 /// </summary>
 public static class VeoFunctionsServices
 {
+    /// <summary>
+    /// How long fal's CDN keeps a reference image the app uploaded, unless <c>Fal:UploadLifetime</c> says otherwise. It
+    /// must outlive the wait for fal to read it: the deadline (30 min) and a lost submit's second attempt (another
+    /// deadline plus the generation time) fit in it many times over, and a day later nothing of the job's input is left.
+    /// </summary>
+    public static readonly TimeSpan DefaultUploadLifetime = TimeSpan.FromDays(1);
+
     public static IServiceCollection AddVeoFunctions(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<FalOptions>().PostConfigure(fal => fal.UploadLifetime ??= DefaultUploadLifetime);
         return services
             .AddFalClient()
             .AddJobStorage()
             .AddImageSafety()
             .AddVideoArchive()
             .AddCallbacks()
+            .AddMoney()
+            .AddOperations()
             .AddVideoJobs();
+    }
+
+    /// <summary>The app's meter, its health checks, and the retention of durable histories.</summary>
+    public static IServiceCollection AddOperations(this IServiceCollection services)
+    {
+        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<VeoMetrics>();
+        services.TryAddSingleton<HealthChecks>();
+        services.TryAddSingleton<HistoryRetention>();
+        return services;
+    }
+
+    /// <summary>Estimates, fal's prices, the daily budget.</summary>
+    public static IServiceCollection AddMoney(this IServiceCollection services)
+    {
+        services.AddOptions<MoneyOptions>().BindConfiguration(MoneyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<PriceList>();
+        services.TryAddSingleton<DailyBudget>();
+        services.TryAddSingleton<JobSpending>();
+        return services;
     }
 
     public static IServiceCollection AddJobStorage(this IServiceCollection services)
@@ -62,6 +97,8 @@ public static class VeoFunctionsServices
         services.TryAddSingleton<SubmissionLedger>();
         services.TryAddSingleton<DeliveryLedger>();
         services.TryAddSingleton<JobClaims>();
+        services.TryAddSingleton<JobIndex>();
+        services.TryAddSingleton<VideoLinks>();
         return services;
     }
 
@@ -108,6 +145,7 @@ public static class VeoFunctionsServices
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>, KestrelRequestLimits>());
         services.TryAddSingleton<VideoRequestParser>();
         services.TryAddSingleton<JobScheduler>();
+        services.TryAddSingleton<JobListing>();
         services.TryAddSingleton<FalWebhookIntake>();
         services.TryAddSingleton<ManifestParser>();
         services.TryAddSingleton<ManifestResults>();

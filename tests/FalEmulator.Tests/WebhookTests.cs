@@ -122,6 +122,7 @@ public class WebhookTests
             time.Advance(TimeSpan.FromMinutes(1));
             return !sink.Received.IsEmpty;
         });
+        await Poll.UntilAsync(() => emulator.State.WebhookDeliveries.Count > 0); // the sink can see it before the emulator records it
         var first = emulator.State.WebhookDeliveries[0];
         Assert.True(first.At - done.CompletedAt!.Value >= TimeSpan.FromMinutes(5), $"first attempt {first.At - done.CompletedAt} after completion");
         Assert.Equal("OK", (string?)sink.Received.Single().Json["status"]);
@@ -140,6 +141,7 @@ public class WebhookTests
         await Fal.SubmitOkAsync(client, Fal.Input("late cat"), sink.Url);
 
         await Poll.UntilAsync(() => sink.Received.Count >= 2);
+        await Poll.UntilAsync(() => emulator.State.WebhookDeliveries.Count >= 2); // recorded once the answer is read
         Assert.Equal(new int?[] { 503, 200 }, emulator.State.WebhookDeliveries.Select(d => d.StatusCode));
     }
 

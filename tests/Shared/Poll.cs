@@ -16,4 +16,19 @@ internal static class Poll
             await Task.Delay(15);
         }
     }
+
+    /// <summary>The same, for a condition that must ask something (storage, a service) each time.</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null, TimeSpan? interval = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("The awaited condition did not become true in time.");
+            }
+
+            await Task.Delay(interval ?? TimeSpan.FromMilliseconds(50));
+        }
+    }
 }

@@ -31,13 +31,14 @@ public sealed class CallbackRetryTests : IAsyncLifetime
             ["Callbacks:SigningSecret"] = Secret,
             ["Images:AllowHttp"] = "true",
             ["Images:AllowedPrivateHosts:0"] = "127.0.0.1",
+            ["Storage:ConnectionString"] = "UseDevelopmentStorage=true", // the activity links a video it sends (none here)
         }).Build();
         _durable = await DurableTaskTestHost.StartAsync(
             tasks => tasks.AddOrchestrator<CallbackWithRetries>().AddActivity<DeliverCallback>(),
             new DurableTaskTestHostOptions
             {
                 Port = LoopbackPorts.Free(),
-                ConfigureServices = services => services.AddSingleton<IConfiguration>(configuration).AddCallbacks(),
+                ConfigureServices = services => services.AddSingleton<IConfiguration>(configuration).AddSingleton(TimeProvider.System).AddJobStorage().AddCallbacks(),
             });
     }
 

@@ -78,7 +78,7 @@ public sealed partial class VideoArchive(HttpClient http, BlobContainers contain
             var manifest = new VideoManifest(
                 request.JobId, request.FalRequestId, ReferenceToVideoInput.EndpointId, request.Input, request.ReferenceImages,
                 new VideoManifestTimings(request.CreatedAt, request.SubmittedAt, request.CompletedAt, time.GetUtcNow()),
-                videoName, counting.BytesRead, contentType);
+                videoName, counting.BytesRead, contentType, request.Cost);
             await container.GetBlobClient(manifestName).UploadAsync(
                 BinaryData.FromObjectAsJson(manifest, ManifestJson),
                 new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" }, Metadata = Metadata(request) },
@@ -86,6 +86,49 @@ public sealed partial class VideoArchive(HttpClient http, BlobContainers contain
 
             Log.Archived(logger, request.JobId, videoName, counting.BytesRead);
             return new ArchivedVideo(container.Name, videoName, blob.Uri, manifestName, counting.BytesRead, contentType);
+        }
+    }
+
+    /// <summary>
+    /// Writes a job's settled cost into its archive manifest (<c>{jobId}.json</c>). Conditional on the manifest's ETag,
+    /// read again when an archive rerun rewrote it meanwhile; a manifest that is gone (deleted by its owner) is left so.
+    /// </summary>
+    public async Task RecordCostAsync(string manifestBlobName, Money.JobCost cost, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(cost);
+        var blob = (await containers.VideosAsync().ConfigureAwait(false)).GetBlobClient(manifestBlobName);
+        while (true)
+        {
+            BlobDownloadResult current;
+            try
+            {
+                current = (await blob.DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                return;
+            }
+
+            var manifest = current.Content.ToObjectFromJson<VideoManifest>(ManifestJson);
+            if (manifest is null || manifest.Cost == cost)
+            {
+                return;
+            }
+
+            try
+            {
+                await blob.UploadAsync(BinaryData.FromObjectAsJson(manifest with { Cost = cost }, ManifestJson), new BlobUploadOptions
+                {
+                    HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+                    Metadata = current.Details.Metadata,
+                    Conditions = new BlobRequestConditions { IfMatch = current.Details.ETag },
+                }, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412)
+            {
+                // Rewritten meanwhile: read it again.
+            }
         }
     }
 

@@ -2,7 +2,10 @@ using VeoFunctions.Jobs;
 
 namespace VeoFunctions.Archive;
 
-/// <summary>The <c>{jobId}.json</c> written beside the video: what was asked, what fal did, when, how big.</summary>
+/// <summary>
+/// The <c>{jobId}.json</c> written beside the video: what was asked, what fal did, when, how big, and what it cost
+/// (the estimate, and fal's billed cost once known: the manifest is updated then).
+/// </summary>
 public sealed record VideoManifest(
     string JobId,
     string FalRequestId,
@@ -12,7 +15,8 @@ public sealed record VideoManifest(
     VideoManifestTimings Timings,
     string VideoBlob,
     long Bytes,
-    string ContentType);
+    string ContentType,
+    Money.JobCost? Cost = null);
 
 public sealed record VideoManifestTimings(DateTimeOffset CreatedAt, DateTimeOffset SubmittedAt, DateTimeOffset? CompletedAt, DateTimeOffset ArchivedAt);
 
@@ -26,4 +30,5 @@ public sealed record ArchiveRequest(
     int ReferenceImages,
     DateTimeOffset CreatedAt,
     DateTimeOffset SubmittedAt,
-    DateTimeOffset? CompletedAt);
+    DateTimeOffset? CompletedAt,
+    Money.JobCost? Cost = null);

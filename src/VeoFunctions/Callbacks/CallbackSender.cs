@@ -41,6 +41,13 @@ public sealed class CallbackSender(
     /// <summary>Longest accepted event id: a header value, which receivers store to dedupe.</summary>
     public const int MaxEventIdLength = 256;
 
+    /// <summary>
+    /// Whether <paramref name="eventId"/> can be a <c>webhook-id</c>: 1 to <see cref="MaxEventIdLength"/> printable ASCII
+    /// characters, no spaces (HTTP headers carry ASCII only; a job id from a user's manifest may need hashing first).
+    /// </summary>
+    public static bool IsValidEventId(string? eventId) =>
+        !string.IsNullOrEmpty(eventId) && eventId.Length <= MaxEventIdLength && eventId.All(c => c is > ' ' and <= '~');
+
     // The same document GET /api/videos/{id} answers (ASP.NET Core's web defaults: camelCase).
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -62,10 +69,9 @@ public sealed class CallbackSender(
     {
         ArgumentNullException.ThrowIfNull(url);
         ArgumentNullException.ThrowIfNull(status);
-        ArgumentException.ThrowIfNullOrWhiteSpace(eventId);
-        if (eventId.Length > MaxEventIdLength || eventId.Any(char.IsControl))
+        if (!IsValidEventId(eventId))
         {
-            throw new ArgumentException($"An event id is one line of at most {MaxEventIdLength} characters.", nameof(eventId));
+            throw new ArgumentException($"An event id is 1 to {MaxEventIdLength} printable ASCII characters without spaces (it travels as a header).", nameof(eventId));
         }
 
         if (_signer is null)

@@ -22,15 +22,17 @@ public sealed class CancelVideoJob
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var instance = await durable.FindJobAsync(jobId, withInputsAndOutputs: false, cancellationToken).ConfigureAwait(false);
+        var instance = await durable.FindJobAsync(jobId, withInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
         if (instance is null)
         {
             return Problems.NotFound("No job has that id.");
         }
 
-        if (instance.IsCompleted)
+        if (instance.IsCompleted || instance.ReadCustomStatusAs<JobProgress>()?.Phase is JobPhase.Completed or JobPhase.Failed or JobPhase.Cancelled)
         {
-            return Problems.Conflict($"The job has already ended ({instance.RuntimeStatus.ToString().ToLowerInvariant()}).");
+            // Ended (its orchestration may still settle the job's cost with fal's billing).
+            string ended = instance.ReadCustomStatusAs<JobProgress>()?.Phase.ToString() ?? instance.RuntimeStatus.ToString();
+            return Problems.Conflict($"The job has already ended ({ended.ToLowerInvariant()}).");
         }
 
         try

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Azure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -9,11 +10,14 @@ using VeoFunctions.Jobs;
 namespace VeoFunctions.Functions;
 
 /// <summary>
-/// <c>GET /api/videos?top=50&amp;since=…&amp;continuationToken=…</c>: jobs, a page at a time, each page newest first.
+/// <c>GET /api/videos?top=50&amp;phase=…&amp;since=…&amp;continuationToken=…</c>: jobs newest first, across pages, a page
+/// at a time (<see cref="JobListing"/>).
 /// </summary>
-public sealed class ListVideoJobs
+public sealed class ListVideoJobs(JobListing listing)
 {
     public const int MaxPageSize = 200;
+
+    private static readonly string[] Phases = [.. Enum.GetValues<JobPhase>().Select(phase => phase.ToString().ToLowerInvariant())];
 
     [Function(nameof(ListVideoJobs))]
     public async Task<IActionResult> RunAsync(
@@ -29,6 +33,12 @@ public sealed class ListVideoJobs
             return Problems.BadRequest($"top must be a whole number from 1 to {MaxPageSize}.");
         }
 
+        string? phase = request.Query["phase"].FirstOrDefault();
+        if (phase is not null && !Phases.Contains(phase, StringComparer.Ordinal))
+        {
+            return Problems.BadRequest($"phase must be one of {string.Join(", ", Phases)}.");
+        }
+
         DateTimeOffset? since = null;
         if (request.Query.TryGetValue("since", out var sinceText))
         {
@@ -40,35 +50,16 @@ public sealed class ListVideoJobs
             since = parsed;
         }
 
-        var query = new OrchestrationQuery
-        {
-            PageSize = top,
-            CreatedFrom = since,
-            ContinuationToken = request.Query["continuationToken"].FirstOrDefault(),
-            FetchInputsAndOutputs = true,
-        };
-        Microsoft.DurableTask.Page<OrchestrationMetadata>? page;
+        string? token = request.Query["continuationToken"].FirstOrDefault();
         try
         {
-            page = await durable.GetAllInstancesAsync(query).AsPages(query.ContinuationToken, top).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            var page = await listing.ReadAsync(durable, top, phase, since, token, cancellationToken).ConfigureAwait(false);
+            return new OkObjectResult(new { jobs = page.Jobs, continuationToken = page.ContinuationToken });
         }
-        catch (Exception ex) when (query.ContinuationToken is not null && ex is not OperationCanceledException)
+        catch (Exception ex) when (token is not null && ex is FormatException or RequestFailedException { Status: StatusCodes.Status400BadRequest })
         {
-            // The token is opaque and the backend's to parse: one it cannot read is the caller's mistake.
+            // The token is ours to read (FormatException) and then the blob listing's (a 400 from storage).
             return Problems.BadRequest("continuationToken is not one this endpoint returned.");
         }
-
-        if (page is not null)
-        {
-            var jobs = new List<JobStatus>();
-            foreach (var instance in page.Values.Where(instance => instance.Name == nameof(VideoJobOrchestrator)).OrderByDescending(instance => instance.CreatedAt))
-            {
-                jobs.Add(await durable.StatusOfAsync(instance, cancellationToken).ConfigureAwait(false));
-            }
-
-            return new OkObjectResult(new { jobs, continuationToken = page.ContinuationToken });
-        }
-
-        return new OkObjectResult(new { jobs = Array.Empty<JobStatus>(), continuationToken = (string?)null });
     }
 }

@@ -64,6 +64,7 @@ public sealed partial class ReceiveFalWebhook(FalWebhookVerifier verifier, FalWe
             return Problems.BadRequest("The webhook body is not a fal delivery for the signed request id.");
         }
 
+        using var scope = Telemetry.JobLogScope.Begin(logger, jobId!, delivery.RequestId);
         return await intake.AcceptAsync(durable, jobId!, request.Query["token"], delivery, cancellationToken).ConfigureAwait(false) switch
         {
             WebhookIntakeOutcome.WrongToken => Problems.Unauthorized("The webhook URL's token is not this job's."),

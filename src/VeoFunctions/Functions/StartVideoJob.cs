@@ -2,14 +2,20 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using VeoFunctions.Http;
 using VeoFunctions.Jobs;
+using VeoFunctions.Money;
 
 namespace VeoFunctions.Functions;
 
-/// <summary><c>POST /api/videos</c>: validate, then start a job. Bad input starts nothing and spends nothing.</summary>
-public sealed class StartVideoJob(VideoRequestParser parser, JobScheduler scheduler, IOptions<JobOptions> options)
+/// <summary>
+/// <c>POST /api/videos</c>: validate, estimate, then start a job. Bad input starts nothing and spends nothing, and
+/// neither does a job the day's budget has no room for (402).
+/// </summary>
+public sealed class StartVideoJob(VideoRequestParser parser, JobScheduler scheduler, IOptions<JobOptions> options, JobSpending spending, ILogger<StartVideoJob>? logger = null)
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
 
@@ -45,7 +51,15 @@ public sealed class StartVideoJob(VideoRequestParser parser, JobScheduler schedu
         }
 
         string jobId = key is null ? JobScheduler.NewJobId() : JobScheduler.JobIdFor(key);
-        var outcome = await scheduler.ScheduleAsync(durable, jobId, parsed.Draft, JobScheduler.Fingerprint(body), callerChosenId: key is not null, cancellationToken).ConfigureAwait(false);
+        using var scope = Telemetry.JobLogScope.Begin(logger ?? NullLogger<StartVideoJob>.Instance, jobId);
+        var quote = await spending.QuoteAsync(parsed.Draft.Request, cancellationToken).ConfigureAwait(false);
+        var outcome = await scheduler.ScheduleAsync(durable, jobId, parsed.Draft, JobScheduler.Fingerprint(body), callerChosenId: key is not null, cancellationToken, quote: quote).ConfigureAwait(false);
+        if (outcome == ScheduleOutcome.OverBudget)
+        {
+            var budget = await spending.BudgetAsync(quote, cancellationToken).ConfigureAwait(false);
+            return Problems.OverBudget(budget, quote.Estimate.EstimatedUsd);
+        }
+
         if (outcome == ScheduleOutcome.Conflict)
         {
             return Problems.Conflict("This Idempotency-Key was already used for a different request; nothing new was started.");
@@ -53,11 +67,11 @@ public sealed class StartVideoJob(VideoRequestParser parser, JobScheduler schedu
 
         if (outcome == ScheduleOutcome.Starting)
         {
-            return Problems.Problem(StatusCodes.Status503ServiceUnavailable, "starting", "The job is being started.",
-                "A request with this Idempotency-Key is still starting the job; send the same request again shortly.");
+            return Problems.Unavailable("starting", "The job is being started.",
+                "A request with this Idempotency-Key is still starting the job; send the same request again shortly.", TimeSpan.FromSeconds(1));
         }
 
         string statusUrl = $"{request.Scheme}://{request.Host}/api/videos/{jobId}";
-        return new AcceptedResult(statusUrl, new { jobId, statusUrl, replayed = outcome == ScheduleOutcome.AlreadyExists });
+        return new AcceptedResult(statusUrl, new { jobId, statusUrl, replayed = outcome == ScheduleOutcome.AlreadyExists, cost = JobCost.Pending(quote.Estimate) });
     }
 }

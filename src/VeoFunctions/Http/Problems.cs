@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
@@ -31,6 +32,41 @@ public static class Problems
 
     public static ObjectResult Unauthorized(string detail) => Problem(StatusCodes.Status401Unauthorized, "unauthorized", "The request is not authenticated.", detail);
 
+    /// <summary>A <c>503</c> that says when to try again (<c>Retry-After</c>, whole seconds).</summary>
+    public static ObjectResult Unavailable(string type, string title, string detail, TimeSpan retryAfter) =>
+        new RetryLaterResult(new ProblemDetails { Type = TypeBase + type, Title = title, Status = StatusCodes.Status503ServiceUnavailable, Detail = detail }, retryAfter)
+        {
+            StatusCode = StatusCodes.Status503ServiceUnavailable,
+            ContentTypes = { "application/problem+json" },
+        };
+
+    /// <summary>
+    /// 402: the day's budget has no room for the job. Not 429, which clients (ours included) retry within seconds when
+    /// nothing can change before the budget renews, nor 409, which speaks of the resource's state: the refusal is about
+    /// spending, which is what 402 names.
+    /// </summary>
+    public static ObjectResult OverBudget(Money.BudgetSnapshot budget, decimal neededUsd)
+    {
+        ArgumentNullException.ThrowIfNull(budget);
+        var problem = new ProblemDetails
+        {
+            Type = TypeBase + "over-budget",
+            Title = "The daily budget has no room for this job.",
+            Status = StatusCodes.Status402PaymentRequired,
+            Detail = budget.Refusal(neededUsd),
+        };
+        problem.Extensions["estimatedUsd"] = neededUsd;
+        problem.Extensions["budgetUsd"] = budget.BudgetUsd;
+        problem.Extensions["remainingUsd"] = budget.RemainingUsd;
+        problem.Extensions["day"] = budget.Day;
+        problem.Extensions["resetsAt"] = budget.ResetsAt;
+        return new RetryLaterResult(problem, TimeSpan.FromSeconds(budget.SecondsToReset))
+        {
+            StatusCode = StatusCodes.Status402PaymentRequired,
+            ContentTypes = { "application/problem+json" },
+        };
+    }
+
     public static ObjectResult Problem(int status, string type, string title, string detail) =>
         Result(new ProblemDetails { Type = TypeBase + type, Title = title, Status = status, Detail = detail });
 
@@ -39,4 +75,17 @@ public static class Problems
         StatusCode = problem.Status,
         ContentTypes = { "application/problem+json" },
     };
+
+    /// <summary>A problem whose answer carries <c>Retry-After</c>.</summary>
+    public sealed class RetryLaterResult(ProblemDetails problem, TimeSpan retryAfter) : ObjectResult(problem)
+    {
+        public TimeSpan RetryAfter { get; } = retryAfter;
+
+        public override void OnFormatting(ActionContext context)
+        {
+            ArgumentNullException.ThrowIfNull(context);
+            base.OnFormatting(context);
+            context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+    }
 }

@@ -28,20 +28,20 @@ internal static class Archiving
                     var result = await run.Context.CallActivityAsync<FalOutcome>(nameof(FetchFalResult), fal, run.Retry);
                     if (!result.Succeeded)
                     {
-                        throw run.End(JobPhase.Failed, result.Error ?? "fal completed the request but its result names no video.");
+                        throw run.End(JobPhase.Failed, result.Error ?? "fal completed the request but its result names no video.", JobEndCause.FalFailed);
                     }
 
                     video = result;
                 }
 
                 var archived = await run.Context.CallActivityAsync<ArchivedVideo>(nameof(ArchiveVideo), new ArchiveRequest(
-                    plan.JobId, fal.RequestId, video.VideoUrl!, video.FileSize, plan.Request, plan.ReferenceImages, plan.CreatedAt, fal.SubmittedAt, video.CompletedAt), run.Retry);
+                    plan.JobId, fal.RequestId, video.VideoUrl!, video.FileSize, plan.Request, plan.ReferenceImages, plan.CreatedAt, fal.SubmittedAt, video.CompletedAt, run.Cost), run.Retry);
                 run.Trouble(null);
                 return archived;
             }
             catch (TaskFailedException failed) when (JobRun.IsJobFailure(failed.FailureDetails))
             {
-                throw run.End(JobPhase.Failed, failed.FailureDetails.ErrorMessage); // fal's result is gone
+                throw run.End(JobPhase.Failed, failed.FailureDetails.ErrorMessage, JobEndCause.ResultGone);
             }
             catch (TaskFailedException failed)
             {
@@ -52,7 +52,7 @@ internal static class Archiving
             var resume = run.Context.WaitForExternalEvent<string>(VideoJobOrchestrator.ResumeArchiveEvent, stopWaiting.Token);
             if (run.Now >= horizon)
             {
-                run.Trouble($"Archiving has kept failing for {timing.ArchiveHorizon} ({problem}); it waits for POST /api/videos/{plan.JobId}/resume to try again.");
+                run.Trouble($"Archiving has kept failing for {Durations.Say(timing.ArchiveHorizon)} ({problem}); it waits for POST /api/videos/{plan.JobId}/resume to try again.");
                 await resume;
                 horizon = run.Now + timing.ArchiveHorizon;
                 pause = timing.FirstRetryInterval;

@@ -20,7 +20,7 @@ namespace VeoFunctions.Jobs;
 /// backend treats an event raised on an ended instance, and a job's state never makes it fail.
 /// </summary>
 public sealed partial class FalWebhookIntake(
-    SubmissionLedger ledger, DeliveryLedger deliveries, IOptions<FalOptions> fal, IOptions<JobOptions> jobs, TimeProvider time, ILogger<FalWebhookIntake> logger)
+    SubmissionLedger ledger, DeliveryLedger deliveries, IOptions<FalOptions> fal, IOptions<JobOptions> jobs, TimeProvider time, ILogger<FalWebhookIntake> logger, Telemetry.VeoMetrics metrics)
 {
     public async Task<WebhookIntakeOutcome> AcceptAsync(DurableTaskClient durable, string jobId, string? token, FalWebhookDelivery delivery, CancellationToken cancellationToken)
     {
@@ -47,6 +47,7 @@ public sealed partial class FalWebhookIntake(
             var named = FalRequest.FromRequestId(ReferenceToVideoInput.EndpointId, delivery.RequestId!, fal.Value.QueueBaseUrl);
             recorded = await ledger.AdoptAsync(jobId, new FalJob(named.RequestId, named.StatusUrl, named.ResponseUrl, named.CancelUrl, null, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
             Log.Adopted(logger, jobId, recorded.RequestId);
+            metrics.Adopted("webhook");
         }
 
         if (recorded.RequestId != delivery.RequestId)
@@ -59,7 +60,7 @@ public sealed partial class FalWebhookIntake(
         var instance = await durable.GetInstanceAsync(jobId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
         if (await deliveries.RecordAsync(jobId, delivered, EndedWithoutVideo(instance), cancellationToken).ConfigureAwait(false) is { } claim)
         {
-            await StartSalvageAsync(durable, jobId, new SalvageInput(claim.Plan, recorded, claim.Delivered), cancellationToken).ConfigureAwait(false);
+            await StartSalvageAsync(durable, jobId, new SalvageInput(claim.Plan, recorded, claim.Delivered), claim.Won, cancellationToken).ConfigureAwait(false);
         }
 
         if (instance is { IsRunning: true } or { RuntimeStatus: OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended })
@@ -78,16 +79,28 @@ public sealed partial class FalWebhookIntake(
             ? ArchivePlan.Of(input) with { Timing = JobTiming.From(jobs.Value) } // the first release's timings lack the archive's
             : null;
 
-    private async Task StartSalvageAsync(DurableTaskClient durable, string jobId, SalvageInput input, CancellationToken cancellationToken)
+    private async Task StartSalvageAsync(DurableTaskClient durable, string jobId, SalvageInput input, bool won, CancellationToken cancellationToken)
     {
         string salvageId = JobIds.SalvageIdFor(jobId);
-        if (await durable.GetInstanceAsync(salvageId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false) is not null)
+        if (!won)
         {
-            return; // a delivery before this one started it
+            // The claim's winner starts the run. Backends do not make a start under one id atomic (Azure Storage checks,
+            // queues the start, then records it), so a copy of the delivery gives the winner a moment before it
+            // concludes the winner died and starts the run itself.
+            for (int look = 0; look < SalvageWaitRounds; look++)
+            {
+                if (await durable.GetInstanceAsync(salvageId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false) is not null)
+                {
+                    return;
+                }
+
+                // Wall-clock time on purpose: this waits for another request's real progress, not for the app's clock.
+                await Task.Delay(SalvageWaitRound, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         // Deduplicated on every status: backends differ on what an existing id means (the Functions host replaces an
-        // ended instance, the in-process engine restarts even a running one); a salvage run is started once.
+        // ended instance, the in-process engine restarts even a running one).
         var options = new StartOrchestrationOptions(salvageId).WithDedupeStatuses(
             OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended,
             OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated);
@@ -95,6 +108,7 @@ public sealed partial class FalWebhookIntake(
         {
             await durable.ScheduleNewOrchestrationInstanceAsync(nameof(VideoSalvageOrchestrator), input, options, cancellationToken).ConfigureAwait(false);
             Log.SalvageStarted(logger, jobId, input.Fal.RequestId);
+            metrics.Salvaged();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -106,6 +120,10 @@ public sealed partial class FalWebhookIntake(
             // A concurrent copy of the delivery started it.
         }
     }
+
+    private const int SalvageWaitRounds = 20;
+
+    private static readonly TimeSpan SalvageWaitRound = TimeSpan.FromMilliseconds(250);
 
     // The record already holds the delivery, so a raise that fails only makes the job learn it later (its status
     // checks find fal's result, and its close finds the record). An instance that ended meanwhile makes the host throw.

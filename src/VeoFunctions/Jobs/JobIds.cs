@@ -27,10 +27,21 @@ public static class JobIds
     public static async Task<JobStatus> StatusOfAsync(this DurableTaskClient durable, OrchestrationMetadata job, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
-        var salvage = job.IsCompleted && job.RuntimeStatus != OrchestrationRuntimeStatus.Completed
+        var salvage = EndedWithoutVideo(job)
             ? await durable.FindSalvageAsync(job.InstanceId, cancellationToken).ConfigureAwait(false)
             : null;
         return JobStatus.From(job, salvage);
+    }
+
+    /// <summary>
+    /// The job ended and has no video: its orchestration failed, or completed without one (an expected end: a cancel,
+    /// fal's verdict). Such a job's video, if fal delivers it later, is its salvage run's.
+    /// </summary>
+    public static bool EndedWithoutVideo(OrchestrationMetadata job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return job.IsCompleted && (job.RuntimeStatus != OrchestrationRuntimeStatus.Completed
+            || (job.SerializedOutput is null or "null" && job.ReadCustomStatusAs<JobProgress>()?.Video is null));
     }
 
     /// <summary>The job's orchestration; null for an ill-formed or unknown id, or another orchestration's instance.</summary>

@@ -15,8 +15,9 @@ internal sealed class JobRun : IDisposable
     private readonly List<Task> _phaseCallbacks = [];
     private JobProgress _progress = new(JobPhase.Validating);
 
-    public JobRun(TaskOrchestrationContext context, string jobId, JobTiming timing, DateTimeOffset createdAt, JobCallback? callback, bool salvage = false)
+    public JobRun(TaskOrchestrationContext context, string jobId, JobTiming timing, DateTimeOffset createdAt, JobCallback? callback, bool salvage = false, Money.JobCost? cost = null)
     {
+        _progress = _progress with { Cost = cost };
         Context = context;
         JobId = jobId;
         Timing = timing;
@@ -68,6 +69,9 @@ internal sealed class JobRun : IDisposable
     /// <summary>True once fal was asked to stop the request because its caller cancelled the job.</summary>
     public bool StoppedByCaller { get; set; }
 
+    /// <summary>What the job costs as far as it knows: the door's estimate, and fal's bill once settled.</summary>
+    public Money.JobCost? Cost => _progress.Cost;
+
     /// <summary>The request fal is working on, once known.</summary>
     public FalJob? Fal { get; private set; }
 
@@ -115,20 +119,49 @@ internal sealed class JobRun : IDisposable
 
     public void Note(string note) => Publish(_progress with { Note = note });
 
+    /// <summary>The job's cost, settled (or still pending) after its end.</summary>
+    public void Costs(Money.JobCost cost) => Publish(_progress with { Cost = cost });
+
     /// <summary>The job's video is archived.</summary>
     public void Archived(ArchivedVideo video, JobPhase phase)
     {
+        Ended ??= JobEndCause.Completed;
         _progress = _progress with { Video = video, LastError = null };
         Enter(phase);
     }
 
-    /// <summary>Ends the job without its video; throw what it returns.</summary>
-    public JobFailedException End(JobPhase phase, string reason)
+    /// <summary>Why the job ended, once it has (<see cref="JobEndCause.Completed"/> for an archived video).</summary>
+    public JobEndCause? Ended { get; private set; }
+
+    /// <summary>
+    /// fal said it does not bill how the request ended (a 5xx, a request it dropped or removed from its queue), so the
+    /// job's reservation is released even without fal's billing to confirm it.
+    /// </summary>
+    public bool UnbilledByFal { get; set; }
+
+    /// <summary>
+    /// Ends the job without its video; throw what it returns. An expected end (<see cref="JobEndCauses.IsExpected"/>) is
+    /// logged as information; an unexpected one, which may have left a paid video behind, as an error.
+    /// </summary>
+    public JobFailedException End(JobPhase phase, string reason, JobEndCause cause)
     {
+        Ended ??= cause;
         _progress = _progress with { Error = reason, LastError = null, QueuePosition = null };
         Enter(phase);
         var logger = Context.CreateReplaySafeLogger<JobRun>();
-        logger.LogInformation(5003, "Job {JobId} ended {Phase}: {Reason}", JobId, phase, reason);
+        if (cause.IsExpected())
+        {
+            logger.LogInformation(5003, "Job {JobId} ended {Phase} ({Cause}): {Reason}", JobId, phase, cause, reason);
+        }
+        else if (Fal is { } fal)
+        {
+            logger.LogError(5004, "Job {JobId} failed with fal request {RequestId} and no video, paid and lost ({Cause}): {Reason}", JobId, fal.RequestId, cause, reason);
+        }
+        else
+        {
+            logger.LogError(5005, "Job {JobId} failed ({Cause}): {Reason}", JobId, cause, reason);
+        }
+
         return new JobFailedException(reason);
     }
 

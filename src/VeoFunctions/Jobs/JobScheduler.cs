@@ -12,7 +12,12 @@ namespace VeoFunctions.Jobs;
 /// Starts a validated job under an id the caller chooses (a fresh one, an Idempotency-Key, later a blob's
 /// identity), so a retried start finds the job it already made instead of paying for a second one.
 /// </summary>
-public sealed class JobScheduler(ImageStaging staging, JobClaims claims, IOptions<JobOptions> options, TimeProvider time)
+/// <remarks>
+/// With <paramref name="spending"/> (the app always has it) a job carries its cost estimate and, when a daily budget is
+/// set, reserves it before anything is staged or scheduled: a job that does not fit starts nothing
+/// (<see cref="ScheduleOutcome.OverBudget"/>) and gives its claim back, so the same key may start it another day.
+/// </remarks>
+public sealed class JobScheduler(ImageStaging staging, JobClaims claims, JobIndex index, IOptions<JobOptions> options, TimeProvider time, JobSpending? spending = null, Telemetry.VeoMetrics? metrics = null)
 {
     /// <summary>A new random job id.</summary>
     public static string NewJobId() => Guid.NewGuid().ToString("N");
@@ -40,11 +45,17 @@ public sealed class JobScheduler(ImageStaging staging, JobClaims claims, IOption
     /// A fresh random id needs none of that.
     /// </summary>
     /// <param name="manifest">The manifest the job came from, if it came from one: the job reports its end to its result file.</param>
+    /// <param name="quote">The door's estimate (and budget day); made here when not given.</param>
     public async Task<ScheduleOutcome> ScheduleAsync(DurableTaskClient client, string jobId, VideoJobDraft draft, string fingerprint, bool callerChosenId, CancellationToken cancellationToken,
-        ManifestEntry? manifest = null)
+        ManifestEntry? manifest = null, JobQuote? quote = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(draft);
+        if (spending is not null)
+        {
+            quote ??= await spending.QuoteAsync(draft.Request, cancellationToken).ConfigureAwait(false);
+        }
+
         JobClaim? claim = null;
         if (callerChosenId)
         {
@@ -55,6 +66,33 @@ public sealed class JobScheduler(ImageStaging staging, JobClaims claims, IOption
             }
         }
 
+        // Before anything is staged or scheduled: a job the day's budget has no room for starts nothing.
+        var reservation = quote is not null && spending is not null ? await spending.ReserveAsync([(jobId, quote)], cancellationToken).ConfigureAwait(false) : null;
+        if (reservation is { Reserved: false })
+        {
+            if (claim is not null)
+            {
+                await claims.ReleaseAsync(jobId, claim, cancellationToken).ConfigureAwait(false);
+            }
+
+            return ScheduleOutcome.OverBudget;
+        }
+
+        try
+        {
+            return await StartAsync(client, jobId, draft, fingerprint, manifest, quote, claim, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (reservation is { Created.Count: > 0 } && quote is not null)
+        {
+            // Nothing was started, so nothing may stay reserved; whatever failed is the caller's to see.
+            await spending!.ReleaseAsync(jobId, quote, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<ScheduleOutcome> StartAsync(
+        DurableTaskClient client, string jobId, VideoJobDraft draft, string fingerprint, ManifestEntry? manifest, JobQuote? quote, JobClaim? claim, CancellationToken cancellationToken)
+    {
         var images = new List<ImageSource>(draft.Images.Count);
         foreach (var image in draft.Images)
         {
@@ -69,12 +107,14 @@ public sealed class JobScheduler(ImageStaging staging, JobClaims claims, IOption
             draft.Request,
             images,
             WebhookUrl(jobs.PublicBaseUrl, jobId),
-            JobTiming.From(jobs),
+            spending?.WithBillingChecks(JobTiming.From(jobs)) ?? JobTiming.From(jobs),
             time.GetUtcNow(),
             fingerprint,
             draft.Callback,
             draft.Priority,
-            manifest);
+            manifest,
+            quote);
+        await index.AddAsync(jobId, input.CreatedAt, cancellationToken).ConfigureAwait(false); // first: an entry without a job is skipped, a job without one is never listed
         var outcome = ScheduleOutcome.Started;
         try
         {
@@ -89,6 +129,11 @@ public sealed class JobScheduler(ImageStaging staging, JobClaims claims, IOption
             }
 
             outcome = raced;
+        }
+
+        if (outcome == ScheduleOutcome.Started)
+        {
+            metrics?.JobStarted(manifest is null ? "http" : "manifest", quote?.Estimate.EstimatedUsd ?? 0);
         }
 
         if (claim is not null && outcome != ScheduleOutcome.Conflict)

@@ -5,7 +5,8 @@ namespace VeoFunctions.Jobs;
 /// <summary>
 /// What <c>GET /api/videos/{jobId}</c> answers. <see cref="Timeline"/> says when the job entered each phase;
 /// <see cref="LastError"/> is a passing trouble it is working through; <see cref="Note"/> what a cancel achieved;
-/// <see cref="Salvaged"/> that the video came after the job had ended and was archived by its salvage run.
+/// <see cref="Salvaged"/> that the video came after the job had ended and was archived by its salvage run;
+/// <see cref="Cost"/> what it was estimated to cost and, once fal's billing shows it, what fal charged.
 /// </summary>
 public sealed record JobStatus(
     string JobId,
@@ -20,7 +21,8 @@ public sealed record JobStatus(
     string? LastError = null,
     IReadOnlyList<string>? Logs = null,
     string? Note = null,
-    bool Salvaged = false)
+    bool Salvaged = false,
+    Money.JobCost? Cost = null)
 {
     /// <summary>The status document as the orchestration itself sees it (what a callback carries).</summary>
     public static JobStatus Of(string jobId, DateTimeOffset createdAt, DateTimeOffset at, JobProgress progress, bool salvaged)
@@ -30,7 +32,7 @@ public sealed record JobStatus(
         return new JobStatus(jobId, Name(progress.Phase), createdAt, at, progress.FalRequestId,
             progress.Phase == JobPhase.Queued ? progress.QueuePosition : null, progress.Video,
             progress.Phase is JobPhase.Failed or JobPhase.Cancelled && progress.Video is null ? progress.Error : null,
-            progress.Timeline, ended ? null : progress.LastError, progress.Logs, progress.Note, salvaged);
+            progress.Timeline, ended ? null : progress.LastError, progress.Logs, progress.Note, salvaged, progress.Cost);
     }
 
     /// <summary>Reads a job's status from its orchestration instance and, if it has one, its salvage run.</summary>
@@ -40,7 +42,8 @@ public sealed record JobStatus(
         var progress = instance.ReadCustomStatusAs<JobProgress>();
         var phase = instance.RuntimeStatus switch
         {
-            OrchestrationRuntimeStatus.Completed => progress?.Phase == JobPhase.Cancelled ? JobPhase.Cancelled : JobPhase.Completed,
+            // A job that ended as expected without its video (a cancel, fal's verdict) completes its orchestration.
+            OrchestrationRuntimeStatus.Completed => progress?.Phase is JobPhase.Cancelled or JobPhase.Failed ? progress.Phase : JobPhase.Completed,
             OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated => progress?.Phase == JobPhase.Cancelled ? JobPhase.Cancelled : JobPhase.Failed,
             _ => progress?.Phase ?? JobPhase.Validating,
         };
@@ -60,7 +63,8 @@ public sealed record JobStatus(
             progress?.Timeline,
             instance.IsCompleted ? null : progress?.LastError,
             progress?.Logs,
-            progress?.Note);
+            progress?.Note,
+            Cost: progress?.Cost ?? Estimated(instance));
         return salvage is null || output is not null ? status : WithSalvage(status, salvage);
     }
 
@@ -80,14 +84,20 @@ public sealed record JobStatus(
         {
             Phase = Name(phase),
             LastUpdatedAt = salvage.LastUpdatedAt > job.LastUpdatedAt ? salvage.LastUpdatedAt : job.LastUpdatedAt,
+            FalRequestId = progress?.FalRequestId ?? job.FalRequestId, // a job whose submit answer was lost may have learnt it only here
             Video = video,
             Error = error,
             Timeline = [.. job.Timeline ?? [], .. progress?.Timeline ?? []],
             LastError = salvage.IsCompleted ? null : progress?.LastError,
             Note = video is null ? job.Note : $"{(job.Error ?? job.Note)?.TrimEnd('.')}. fal delivered the video afterwards, and it was archived.",
             Salvaged = true,
+            Cost = progress?.Cost is { ActualUsd: not null } billed ? billed : job.Cost ?? progress?.Cost,
         };
     }
+
+    // Before the job's first step publishes its progress, its estimate is in its input.
+    private static Money.JobCost? Estimated(OrchestrationMetadata instance) =>
+        instance.SerializedInput is null ? null : instance.ReadInputAs<VideoJobInput>()?.Quote is { } quote ? Money.JobCost.Pending(quote.Estimate) : null;
 
     private static string Name(JobPhase phase) => phase.ToString().ToLowerInvariant();
 }

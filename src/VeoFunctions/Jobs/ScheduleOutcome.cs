@@ -13,4 +13,7 @@ public enum ScheduleOutcome
 
     /// <summary>A concurrent request with the same id is starting it right now; ask again shortly.</summary>
     Starting,
+
+    /// <summary>The day's budget has no room for the job's estimate: nothing was started or spent.</summary>
+    OverBudget,
 }

@@ -45,12 +45,12 @@ internal static class Submitting
             // fal's list shows it never queued the request, so nothing was billed.
             if (run.CancelRequested.IsCompleted)
             {
-                throw run.End(JobPhase.Cancelled, "The job was cancelled by its caller while fal's answer to its submit was lost; fal's request list shows fal never queued it, so nothing was spent.");
+                throw run.End(JobPhase.Cancelled, "The job was cancelled by its caller while fal's answer to its submit was lost; fal's request list shows fal never queued it, so nothing was spent.", JobEndCause.Cancelled);
             }
 
             if (attempt == MaxSubmitAttempts)
             {
-                throw run.End(JobPhase.Failed, $"fal's answers to {MaxSubmitAttempts} submits were lost and its request list shows it queued neither, so nothing was billed; the job was not submitted again.");
+                throw run.End(JobPhase.Failed, $"fal's answers to {MaxSubmitAttempts} submits were lost and its request list shows it queued neither, so nothing was billed; the job was not submitted again.", JobEndCause.LostSubmit);
             }
 
             run.Note("fal's answer to the first submit was lost, and its request list showed fal never queued it (nothing was billed): the job was submitted again.");

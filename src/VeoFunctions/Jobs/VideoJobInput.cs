@@ -2,7 +2,8 @@ namespace VeoFunctions.Jobs;
 
 /// <summary>
 /// The orchestration's input: small, references only. The members after <see cref="RequestFingerprint"/> came with
-/// version 2.0: where to report (a signed callback, a manifest's result file) and fal's queue priority.
+/// version 2.0: where to report (a signed callback, a manifest's result file), fal's queue priority, and the door's
+/// cost estimate with the budget day it reserved.
 /// </summary>
 public sealed record VideoJobInput(
     string JobId,
@@ -14,4 +15,5 @@ public sealed record VideoJobInput(
     string? RequestFingerprint = null,
     JobCallback? Callback = null,
     string? Priority = null,
-    ManifestEntry? Manifest = null);
+    ManifestEntry? Manifest = null,
+    Money.JobQuote? Quote = null);

@@ -15,7 +15,7 @@ namespace VeoFunctions.Jobs;
 /// instance. A deployed version's steps never change; a change to the story is a new version beside it
 /// (docs/design.md).
 /// </remarks>
-public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, VideoJobResult>
+public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, VideoJobResult?>
 {
     /// <summary>The current version of the story (host.json <c>extensions.durableTask.defaultVersion</c>).</summary>
     public const string Version = "2.0";
@@ -29,32 +29,43 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
     /// <summary>The external event that makes a stalled archive try again now.</summary>
     public const string ResumeArchiveEvent = "ResumeArchive";
 
-    public override Task<VideoJobResult> RunAsync(TaskOrchestrationContext context, VideoJobInput job)
+    public override Task<VideoJobResult?> RunAsync(TaskOrchestrationContext context, VideoJobInput job)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(job);
 
         // Instances started before versioning have no version: they replay the first release's steps.
-        return string.IsNullOrEmpty(context.Version) ? LegacyVideoJob.RunAsync(context, job) : RunStoryAsync(context, job);
+        return string.IsNullOrEmpty(context.Version) ? LegacyAsync(context, job) : RunStoryAsync(context, job);
     }
 
-    private static async Task<VideoJobResult> RunStoryAsync(TaskOrchestrationContext context, VideoJobInput job)
+    private static async Task<VideoJobResult?> RunStoryAsync(TaskOrchestrationContext context, VideoJobInput job)
     {
-        using var run = new JobRun(context, job.JobId, job.Timing, job.CreatedAt, job.Callback);
-        VideoJobResult result;
+        var plan = ArchivePlan.Of(job);
+        using var run = new JobRun(context, job.JobId, job.Timing, job.CreatedAt, job.Callback, cost: plan.PendingCost);
+        VideoJobResult? result = null;
+        JobFailedException? failure = null;
         try
         {
             result = await TellAsync(run, job);
         }
-        catch (JobFailedException)
+        catch (JobFailedException ended)
         {
-            await Reporting.ReportEndAsync(run, job.Manifest);
-            throw;
+            failure = ended;
         }
 
+        // 6. Tell whoever asked, then settle what the job cost: fal's bill (asked again for a while if fal has not booked
+        //    it yet) replaces the estimate, on the status, the archive manifest and the day's budget.
         await Reporting.ReportEndAsync(run, job.Manifest);
-        return result;
+        await Settling.RecordEndAsync(run);
+        await Settling.SettleAsync(run, plan);
+
+        // An expected end (a caller's cancel, fal's verdict, a refused input) completes the orchestration: it is the
+        // story working as designed, not a failure for the host to log with a stack trace. Only an unexpected one
+        // fails it. The status tells them apart by the job's phase, not the orchestration's.
+        return failure is not null && run.Ended?.IsExpected() != true ? throw failure : result;
     }
+
+    private static async Task<VideoJobResult?> LegacyAsync(TaskOrchestrationContext context, VideoJobInput job) => await LegacyVideoJob.RunAsync(context, job);
 
     private static async Task<VideoJobResult> TellAsync(JobRun run, VideoJobInput job)
     {
@@ -65,7 +76,7 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
             var imageUrls = await PrepareImagesAsync(run, job);
             if (run.CancelRequested.IsCompleted)
             {
-                throw run.End(JobPhase.Cancelled, "The job was cancelled before it was sent to fal; nothing was spent.");
+                throw run.End(JobPhase.Cancelled, "The job was cancelled before it was sent to fal; nothing was spent.", JobEndCause.Cancelled);
             }
 
             // 2. The paid step: at most once; a lost answer is looked up, never resubmitted blindly.
@@ -86,7 +97,12 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
 
             if (!verdict.HasVideo || fal is null)
             {
-                throw run.End(run.StoppedByCaller ? JobPhase.Cancelled : JobPhase.Failed, verdict.Reason ?? "fal did not produce a video.");
+                run.UnbilledByFal = verdict.Unbilled;
+                var cause = run.StoppedByCaller ? JobEndCause.Cancelled
+                    : verdict.Kind == FalVerdictKind.Failed ? JobEndCause.FalFailed
+                    : submitted.Unresolved is not null ? JobEndCause.LostSubmit
+                    : JobEndCause.NoVerdict;
+                throw run.End(run.StoppedByCaller ? JobPhase.Cancelled : JobPhase.Failed, verdict.Reason ?? "fal did not produce a video.", cause);
             }
 
             if (run.StoppedByCaller)
@@ -94,15 +110,17 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
                 run.Note("The job was cancelled by its caller, but fal finished the video anyway and billed it, so it is archived.");
             }
 
-            // 5. Archive the paid video, retrying for hours if fal's CDN or our storage is down.
+            // 5. Archive the paid video, retrying for hours if fal's CDN or our storage is down; then leave nothing of it at fal.
             var video = await Archiving.ArchiveAsync(run, fal, verdict, plan);
             run.Archived(video, run.StoppedByCaller ? JobPhase.Cancelled : JobPhase.Completed);
+            await Settling.CleanUpAtFalAsync(run, fal);
             return new VideoJobResult(fal.RequestId, video);
         }
         catch (TaskFailedException failed)
         {
             // A step before fal was involved failed for good (a refused image, fal's 422, a submit fal rejected).
-            throw run.End(run.StoppedByCaller ? JobPhase.Cancelled : JobPhase.Failed, JobRun.Reason(failed));
+            var cause = run.StoppedByCaller ? JobEndCause.Cancelled : JobRun.IsJobFailure(failed.FailureDetails) ? JobEndCause.Refused : JobEndCause.StepFailed;
+            throw run.End(run.StoppedByCaller ? JobPhase.Cancelled : JobPhase.Failed, JobRun.Reason(failed), cause);
         }
     }
 

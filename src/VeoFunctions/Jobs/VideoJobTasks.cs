@@ -3,7 +3,10 @@ using VeoFunctions.Jobs.Activities;
 
 namespace VeoFunctions.Jobs;
 
-/// <summary>The one list of the job's durable tasks, registered alike in the Function App and in tests.</summary>
+/// <summary>
+/// The one list of the job's durable tasks, registered alike in the Function App and in tests. Each activity runs in
+/// its job's logging scope (<see cref="ScopedActivity"/>).
+/// </summary>
 public static class VideoJobTasks
 {
     public static DurableTaskRegistry AddVideoJobTasks(this DurableTaskRegistry registry)
@@ -12,17 +15,23 @@ public static class VideoJobTasks
         return registry
             .AddOrchestrator<VideoJobOrchestrator>()
             .AddOrchestrator<VideoSalvageOrchestrator>()
-            .AddActivity<FetchImage>()
-            .AddActivity<UploadImageToFal>()
-            .AddActivity<SubmitToFal>()
-            .AddActivity<FindFalRequest>()
-            .AddActivity<FindLostRequest>()
-            .AddActivity<CheckFalStatus>()
-            .AddActivity<FetchFalResult>()
-            .AddActivity<CancelFalRequest>()
-            .AddActivity<CloseWithoutVideo>()
-            .AddActivity<RecordManifestOutcome>()
-            .AddActivity<DeliverCallback>()
-            .AddActivity<ArchiveVideo>();
+            .AddScopedActivity<FetchImage>()
+            .AddScopedActivity<UploadImageToFal>()
+            .AddScopedActivity<SubmitToFal>()
+            .AddScopedActivity<FindFalRequest>()
+            .AddScopedActivity<FindLostRequest>()
+            .AddScopedActivity<CheckFalStatus>()
+            .AddScopedActivity<FetchFalResult>()
+            .AddScopedActivity<CancelFalRequest>()
+            .AddScopedActivity<CloseWithoutVideo>()
+            .AddScopedActivity<RecordManifestOutcome>()
+            .AddScopedActivity<DeliverCallback>()
+            .AddScopedActivity<ArchiveVideo>()
+            .AddScopedActivity<DeleteFalPayloads>()
+            .AddScopedActivity<SettleJobCost>()
+            .AddScopedActivity<RecordJobEnd>();
     }
+
+    private static DurableTaskRegistry AddScopedActivity<TActivity>(this DurableTaskRegistry registry) where TActivity : class, ITaskActivity =>
+        registry.AddActivity(typeof(TActivity).Name, ScopedActivity.For<TActivity>());
 }

@@ -13,7 +13,7 @@ namespace VeoFunctions.Jobs;
 /// purpose: an unknown field is usually a typo, and a typo in a three-dollar request should be caught before the
 /// money is spent.
 /// </summary>
-public sealed class VideoRequestParser(IOptions<JobOptions> jobOptions, IOptions<ImageOptions> imageOptions)
+public sealed class VideoRequestParser(IOptions<JobOptions> jobOptions, IOptions<ImageOptions> imageOptions, IOptions<Callbacks.CallbackOptions> callbackOptions)
 {
     // Duplicate keys are refused: which of two "prompt"s did the caller mean?
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 16, AllowDuplicateProperties = false };
@@ -123,6 +123,12 @@ public sealed class VideoRequestParser(IOptions<JobOptions> jobOptions, IOptions
         if (value.ValueKind != JsonValueKind.String)
         {
             errors.Add("callback_url", "Must be a string: an https URL.");
+            return null;
+        }
+
+        if (!callbackOptions.Value.CanSign)
+        {
+            errors.Add("callback_url", "This app sends no callbacks: it has no signing secret (Callbacks:SigningSecret).");
             return null;
         }
 

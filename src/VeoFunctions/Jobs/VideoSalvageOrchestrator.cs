@@ -15,7 +15,7 @@ public sealed class VideoSalvageOrchestrator : TaskOrchestrator<SalvageInput, Vi
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
         var plan = input.Plan;
-        using var run = new JobRun(context, plan.JobId, plan.Timing, plan.CreatedAt, plan.Callback, salvage: true);
+        using var run = new JobRun(context, plan.JobId, plan.Timing, plan.CreatedAt, plan.Callback, salvage: true, cost: plan.PendingCost);
         run.Submitted(input.Fal);
         ArchivedVideo video;
         try
@@ -25,11 +25,16 @@ public sealed class VideoSalvageOrchestrator : TaskOrchestrator<SalvageInput, Vi
         catch (JobFailedException)
         {
             await Reporting.ReportEndAsync(run, plan.Manifest);
+            await Settling.RecordEndAsync(run);
+            await Settling.SettleAsync(run, plan);
             throw;
         }
 
         run.Archived(video, JobPhase.Completed);
+        await Settling.CleanUpAtFalAsync(run, input.Fal);
         await Reporting.ReportEndAsync(run, plan.Manifest);
+        await Settling.RecordEndAsync(run);
+        await Settling.SettleAsync(run, plan);
         return new VideoJobResult(input.Fal.RequestId, video);
     }
 }

@@ -41,9 +41,9 @@ internal static class WaitingForFal
 
                 stopBy = run.Now + timing.CancelGrace;
                 stopped = byCaller
-                    ? $"The job was cancelled by its caller. {note}"
-                    : $"fal did not finish the video within {timing.Deadline}, so it was asked to stop. {note}";
-                run.Note(stopped);
+                    ? "The job was cancelled by its caller."
+                    : $"fal did not finish the video within {Durations.Say(timing.Deadline)}, so it was asked to stop.";
+                run.Note(note); // what stopping can still cost; the error says why the job stopped
                 interval = timing.FirstRetryInterval;
             }
 
@@ -67,7 +67,7 @@ internal static class WaitingForFal
 
             if (stopBy is { } end && run.Now >= end)
             {
-                return FalVerdict.Unknown($"{stopped} fal had not said how it ended after {timing.CancelGrace}; if it still delivers the video, the video is archived.");
+                return FalVerdict.Unknown($"{stopped} fal had not said how it ended after {Durations.Say(timing.CancelGrace)}; if it still delivers the video, the video is archived.");
             }
 
             if (stopBy is null && run.Now >= deadline)
@@ -79,7 +79,7 @@ internal static class WaitingForFal
             {
                 if (progress.Completed)
                 {
-                    return Stopped(progress.Error is { } error ? FalVerdict.Failed(error) : FalVerdict.Finished, stopped);
+                    return Stopped(FalVerdict.From(progress), stopped);
                 }
 
                 if (stopBy is null)
@@ -105,7 +105,7 @@ internal static class WaitingForFal
                 run.Note("The cancel came after fal had finished the request.");
             }
 
-            return (before.Error is { } error ? FalVerdict.Failed(error) : FalVerdict.Finished, "");
+            return (FalVerdict.From(before), "");
         }
 
         run.StoppedByCaller = byCaller;
@@ -123,7 +123,7 @@ internal static class WaitingForFal
         if (answer == FalCancelOutcome.AlreadyCompleted && await CheckStatusAsync(run, fal) is { Completed: true } after)
         {
             run.StoppedByCaller = false;
-            return (after.Error is { } error ? FalVerdict.Failed(error) : FalVerdict.Finished, "");
+            return (FalVerdict.From(after), "");
         }
 
         string note = answer is null ? "fal could not be reached to stop it; the job waits for what fal says."
@@ -150,7 +150,7 @@ internal static class WaitingForFal
 
     // A verdict reached after fal was asked to stop says so.
     private static FalVerdict Stopped(FalVerdict verdict, string? stopped) =>
-        stopped is null || verdict.Kind != FalVerdictKind.Failed ? verdict : FalVerdict.Failed($"{stopped} fal ended it: {verdict.Reason}");
+        stopped is null || verdict.Kind != FalVerdictKind.Failed ? verdict : verdict with { Reason = $"{stopped} fal ended it: {verdict.Reason}" };
 
     private static T Min<T>(T a, T b) where T : IComparable<T> => a.CompareTo(b) <= 0 ? a : b;
 }

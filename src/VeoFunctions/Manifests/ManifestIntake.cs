@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VeoFunctions.Images;
 using VeoFunctions.Jobs;
+using VeoFunctions.Money;
 using VeoFunctions.Storage;
 
 namespace VeoFunctions.Manifests;
@@ -15,11 +16,12 @@ namespace VeoFunctions.Manifests;
 /// HTTP body, by the same parser; images it names in the app's images container are read with the app's own
 /// identity and checked by their bytes before anything starts. A bad manifest gets an error file and starts
 /// nothing; a good one gets a result file and its jobs, under ids derived from the manifest's identity, so a
-/// redelivered event starts nothing twice.
+/// redelivered event starts nothing twice. With a daily budget, the batch's estimates are reserved together: a batch
+/// that does not fit in what is left of the day gets an error file saying so and starts nothing.
 /// </summary>
 public sealed partial class ManifestIntake(
     ManifestParser parser, JobScheduler scheduler, ManifestResults results, BlobContainers containers, BlobServiceClient service,
-    IOptions<StorageOptions> storage, IOptions<ImageOptions> images, IOptions<JobOptions> jobs, ILogger<ManifestIntake> logger)
+    IOptions<StorageOptions> storage, IOptions<ImageOptions> images, IOptions<JobOptions> jobs, JobSpending spending, JobClaims claims, TimeProvider time, ILogger<ManifestIntake> logger)
 {
     /// <summary>How many jobs of a batch are started at once.</summary>
     private const int StartConcurrency = 8;
@@ -63,25 +65,62 @@ public sealed partial class ManifestIntake(
             return ManifestIntakeOutcome.Rejected;
         }
 
-        var entries = ready.Select(job => (Job: job, JobId: ManifestJobIds.For(container, name, etag, job))).ToList();
+        var quotes = await spending.QuoteAllAsync(ready.Select(job => job.Draft.Request).ToList(), cancellationToken).ConfigureAwait(false);
+        var entries = ready.Select((job, i) => (Job: job, JobId: ManifestJobIds.For(container, name, etag, job), Quote: quotes[i])).ToList();
+        if (await ReserveAsync(entries.Select(e => (e.JobId, e.Quote)).ToList(), cancellationToken).ConfigureAwait(false) is { Reserved: false } refused)
+        {
+            await results.WriteErrorsAsync(name, etag, [new ManifestProblem(null, null, "budget", refused.Budget.Refusal(refused.NeededUsd))], cancellationToken).ConfigureAwait(false);
+            Log.OverBudget(logger, name, refused.NeededUsd);
+            return ManifestIntakeOutcome.Rejected;
+        }
+
         var baseUrl = jobs.Value.PublicBaseUrl.AbsoluteUri.TrimEnd('/');
         await results.StartAsync(name, etag,
-            entries.Select(e => new ManifestResultJob(e.Job.Index, e.Job.Id, e.JobId, new Uri($"{baseUrl}/api/videos/{e.JobId}"), "running")).ToList(),
+            entries.Select(e => new ManifestResultJob(e.Job.Index, e.Job.Id, e.JobId, new Uri($"{baseUrl}/api/videos/{e.JobId}"), "running", Cost: JobCost.Pending(e.Quote.Estimate))).ToList(),
             cancellationToken).ConfigureAwait(false);
 
         await Parallel.ForEachAsync(entries, new ParallelOptions { MaxDegreeOfParallelism = StartConcurrency, CancellationToken = cancellationToken }, async (entry, ct) =>
         {
             var origin = new ManifestEntry(container, name, entry.Job.Index, entry.Job.Id);
-            var outcome = await scheduler.ScheduleAsync(durable, entry.JobId, entry.Job.Draft, entry.Job.Fingerprint, callerChosenId: true, ct, origin).ConfigureAwait(false);
+            using var scope = Telemetry.JobLogScope.Begin(logger, entry.JobId);
+            var outcome = await scheduler.ScheduleAsync(durable, entry.JobId, entry.Job.Draft, entry.Job.Fingerprint, callerChosenId: true, ct, origin, entry.Quote).ConfigureAwait(false);
             if (outcome == ScheduleOutcome.Starting)
             {
                 // A concurrent delivery of the same event is starting it; if that delivery fails, the trigger retries.
                 Log.StartedElsewhere(logger, name, entry.JobId);
             }
+            else if (outcome == ScheduleOutcome.OverBudget)
+            {
+                // The batch was reserved, but this job's start fell on the next day, whose budget is full.
+                var now = time.GetUtcNow();
+                await results.RecordEndAsync(origin, new JobStatus(entry.JobId, "failed", now, now, null, null, null,
+                    "The daily budget had no room for this job when it was to start; nothing was started or sent to fal.", Cost: JobCost.Pending(entry.Quote.Estimate)), ct).ConfigureAwait(false);
+            }
         }).ConfigureAwait(false);
 
         Log.Started(logger, name, entries.Count);
         return ManifestIntakeOutcome.Started;
+    }
+
+    // The whole batch or none of it. Jobs already claimed (a redelivered event) hold their reservation already, or
+    // started on an earlier day: only the others are reserved, so a redelivery never counts a job twice.
+    private async Task<BudgetReservation?> ReserveAsync(List<(string JobId, JobQuote Quote)> jobs, CancellationToken cancellationToken)
+    {
+        if (jobs.Count == 0 || jobs[0].Quote.BudgetDay is null)
+        {
+            return null;
+        }
+
+        var fresh = new List<(string JobId, JobQuote Quote)>(jobs.Count);
+        foreach (var job in jobs)
+        {
+            if (await claims.FindAsync(job.JobId, cancellationToken).ConfigureAwait(false) is null)
+            {
+                fresh.Add(job);
+            }
+        }
+
+        return await spending.ReserveAsync(fresh, cancellationToken).ConfigureAwait(false);
     }
 
     // "images/cat.png", or the blob's URL in the app's own storage account.
@@ -162,6 +201,9 @@ public sealed partial class ManifestIntake(
 
         [LoggerMessage(6003, LogLevel.Information, "Manifest {Manifest} is gone; nothing to do")]
         public static partial void Gone(ILogger logger, string manifest);
+
+        [LoggerMessage(6005, LogLevel.Warning, "Manifest {Manifest} refused: its jobs need an estimated {NeededUsd} USD, more than is left of today's budget; nothing was started")]
+        public static partial void OverBudget(ILogger logger, string manifest, decimal neededUsd);
 
         [LoggerMessage(6004, LogLevel.Information, "Manifest {Manifest}: job {JobId} is being started by another delivery of the same event")]
         public static partial void StartedElsewhere(ILogger logger, string manifest, string jobId);

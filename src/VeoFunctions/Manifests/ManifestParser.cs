@@ -17,7 +17,10 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
 {
     private static readonly HashSet<string> OwnFields = ["id"];
 
-    private static readonly HashSet<string> BatchFields = ["jobs", "callback_url", "callback_events", "priority"];
+    /// <summary>A batch's defaults for its jobs, in a fixed order (they are part of each job's fingerprint).</summary>
+    private static readonly string[] DefaultFields = ["callback_url", "callback_events", "priority"];
+
+    private static readonly HashSet<string> BatchFields = ["jobs", .. DefaultFields];
 
     /// <param name="ownBlob">Recognises an image reference naming a blob of the app's images container.</param>
     public ManifestParseResult Parse(ReadOnlyMemory<byte> manifest, Func<string, BlobImage?> ownBlob)
@@ -82,7 +85,7 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
         }
 
         var batch = ParseBatch(list, root, ownBlob);
-        return batchProblems.Count == 0 ? batch : new([], [.. batchProblems, .. batch.Problems]);
+        return batchProblems.Count == 0 ? batch : new(batch.Jobs, [.. batchProblems, .. batch.Problems]);
     }
 
     private ManifestParseResult ParseBatch(JsonElement list, JsonElement? defaults, Func<string, BlobImage?> ownBlob)
@@ -121,7 +124,7 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
             index++;
         }
 
-        return problems.Count == 0 ? new(parsed, []) : new([], problems);
+        return new(parsed, problems);
     }
 
     private ManifestJob? ParseOne(JsonElement job, int index, JsonElement? defaults, Func<string, BlobImage?> ownBlob, out List<ManifestProblem> problems)
@@ -160,8 +163,23 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
             return null;
         }
 
-        string fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(job.GetRawText() + "\n" + (defaults?.GetRawText() ?? ""))));
-        return new ManifestJob(index, id, result.Draft, fingerprint);
+        return new ManifestJob(index, id, result.Draft, Fingerprint(job, defaults));
+    }
+
+    // The job's JSON and the batch defaults it may take; not the whole batch, whose hashing once per job would be
+    // quadratic in the manifest's size (a batch of data: images is tens of megabytes).
+    private static string Fingerprint(JsonElement job, JsonElement? batch)
+    {
+        var text = new StringBuilder(job.GetRawText()).Append('\n');
+        foreach (string field in DefaultFields)
+        {
+            if (batch is { } defaults && defaults.TryGetProperty(field, out var value))
+            {
+                text.Append(field).Append('=').Append(value.GetRawText()).Append('\n');
+            }
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
     private static ManifestParseResult Invalid(ManifestProblem problem) => new([], [problem]);

@@ -57,7 +57,7 @@ public sealed class ManifestResults(BlobContainers containers, TimeProvider time
             }
 
             var jobs = file.Jobs.Select(job => job.JobId == status.JobId
-                ? job with { Phase = status.Phase, Video = status.Video, Error = status.Error, Note = status.Note, EndedAt = status.LastUpdatedAt }
+                ? job with { Phase = status.Phase, Video = status.Video, Error = status.Error, Note = status.Note, EndedAt = status.LastUpdatedAt, Cost = status.Cost ?? job.Cost }
                 : job).ToList();
             var updated = file! with { UpdatedAt = time.GetUtcNow(), Counts = ManifestCounts.Of(jobs), Jobs = jobs };
             if (await TryWriteAsync(blob, updated, etag, cancellationToken).ConfigureAwait(false))

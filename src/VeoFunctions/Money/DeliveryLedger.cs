@@ -27,12 +27,19 @@ public sealed class DeliveryLedger(BlobContainers containers)
         while (true)
         {
             var (record, etag) = await ReadAsync(plan.JobId, cancellationToken).ConfigureAwait(false);
+            if (record?.ClosedWith is not null)
+            {
+                // Closed already (this close run again: a retried activity, a write retried after it landed). A
+                // delivery since then belongs to the salvage run it claimed; returning it would archive twice.
+                return null;
+            }
+
             if (record?.Delivered is { Ok: true } delivered)
             {
                 return delivered;
             }
 
-            if (record?.ClosedWith is not null || await TryWriteAsync(plan.JobId, (record ?? DeliveryRecord.Empty) with { ClosedWith = plan }, etag, cancellationToken).ConfigureAwait(false))
+            if (await TryWriteAsync(plan.JobId, (record ?? DeliveryRecord.Empty) with { ClosedWith = plan }, etag, cancellationToken).ConfigureAwait(false))
             {
                 return null;
             }
@@ -43,7 +50,8 @@ public sealed class DeliveryLedger(BlobContainers containers)
     /// Records a verified delivery. When the job has closed without its video (here, or, for a job of the first
     /// release, as <paramref name="endedWithout"/> says), the first successful delivery claims the salvage run: the
     /// answer then carries the plan to start it from. Every later call sees the claim and gets the same answer, so a
-    /// caller that died before starting the run is followed by one that starts it.
+    /// caller that died before starting the run is followed by one that starts it; only the first is told it
+    /// <see cref="SalvageClaim.Won"/> the claim.
     /// </summary>
     public async Task<SalvageClaim?> RecordAsync(string jobId, FalWebhookEvent delivered, ArchivePlan? endedWithout, CancellationToken cancellationToken)
     {
@@ -66,9 +74,13 @@ public sealed class DeliveryLedger(BlobContainers containers)
                     return null;
                 }
             }
-            else if (current.SalvageClaimed || await TryWriteAsync(jobId, new DeliveryRecord(kept, closed, SalvageClaimed: true), etag, cancellationToken).ConfigureAwait(false))
+            else if (current.SalvageClaimed)
             {
-                return new SalvageClaim(closed, kept);
+                return new SalvageClaim(closed, current.Delivered ?? kept, Won: false);
+            }
+            else if (await TryWriteAsync(jobId, new DeliveryRecord(kept, closed, SalvageClaimed: true), etag, cancellationToken).ConfigureAwait(false))
+            {
+                return new SalvageClaim(closed, kept, Won: true);
             }
         }
     }

@@ -105,6 +105,29 @@ public sealed class JobClaims(BlobContainers containers, TimeProvider time)
         }
     }
 
+    /// <summary>
+    /// Gives back an unstarted claim whose job was refused before it started (the day's budget had no room), so the same
+    /// id may start it later. Conditional on the claim's ETag: a claim that changed meanwhile is not ours to delete.
+    /// </summary>
+    public async Task ReleaseAsync(string jobId, JobClaim claim, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        if (claim.Started)
+        {
+            return;
+        }
+
+        var container = await containers.WorkAsync().ConfigureAwait(false);
+        try
+        {
+            await container.GetBlobClient(BlobName(jobId)).DeleteIfExistsAsync(conditions: new BlobRequestConditions { IfMatch = claim.ETag }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.Status == (int)HttpStatusCode.PreconditionFailed)
+        {
+            // Changed by another starter: theirs now.
+        }
+    }
+
     private static async Task<(JobClaim Claim, string? Attempt)> ReadAsync(BlobClient blob, CancellationToken cancellationToken)
     {
         var content = (await blob.DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value;

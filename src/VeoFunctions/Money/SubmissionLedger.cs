@@ -108,9 +108,11 @@ public sealed class SubmissionLedger(BlobContainers containers)
         await container.GetBlobClient(RecordName(jobId)).UploadAsync(BinaryData.FromObjectAsJson(job, JsonOptions), overwrite: true, cancellationToken).ConfigureAwait(false);
     }
 
-    internal static string RecordName(string jobId) => $"ledger/{jobId}/submission.json";
+    /// <summary>The blob of the job's submission record.</summary>
+    public static string RecordName(string jobId) => $"ledger/{jobId}/submission.json";
 
-    internal static string IntentName(string jobId, int attempt) =>
+    /// <summary>The blob marking submit attempt <paramref name="attempt"/> as begun.</summary>
+    public static string IntentName(string jobId, int attempt) =>
         attempt == 1 ? $"ledger/{jobId}/submit-intent" : string.Create(CultureInfo.InvariantCulture, $"ledger/{jobId}/submit-intent-{attempt}");
 
     private static async Task<SubmitIntent?> ReadIntentAsync(BlobContainerClient container, string name, CancellationToken cancellationToken)

@@ -40,6 +40,14 @@ public sealed class StorageOptions : IValidatableObject
     [RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
     public string ImagesContainer { get; set; } = "images";
 
+    /// <summary>
+    /// How long a video's download link (a read-only SAS for that one blob) works. Short, because anyone holding the
+    /// link can read the video until then; a day at most, since a link that lives longer is no longer short-lived
+    /// (<c>GET /api/videos/{id}/video</c> hands out a fresh one at any time).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    public TimeSpan DownloadLinkLifetime { get; set; } = TimeSpan.FromHours(1);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (string.IsNullOrWhiteSpace(ConnectionString) == (BlobServiceUri is null))

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Azure;
+using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using FalEmulator;
 using Grpc.Core;
@@ -40,7 +41,7 @@ public sealed class CrashRig : IAsyncDisposable
     private ServiceProvider _clientServices;
 
     private CrashRig(ITestOutputHelper output, FalEmulatorHost fal, IConfiguration configuration, Dictionary<string, string> sidecarEnvironment,
-        Dictionary<string, string> workerEnvironment, string sidecarUrl, int functionsPort, ServiceProvider clientServices, FunctionsHttpHost functions)
+        Dictionary<string, string> workerEnvironment, string sidecarUrl, int functionsPort, ServiceProvider clientServices, HostLikeDurableClient client, FunctionsHttpHost functions)
     {
         _output = output;
         Fal = fal;
@@ -50,7 +51,7 @@ public sealed class CrashRig : IAsyncDisposable
         _sidecarUrl = sidecarUrl;
         _functionsPort = functionsPort;
         _clientServices = clientServices;
-        Client = new HostLikeDurableClient(clientServices.GetRequiredService<DurableTaskClient>());
+        Client = client;
         Functions = functions;
         Http = new HttpClient { BaseAddress = functions.BaseUrl };
         var service = new BlobServiceClient(configuration["Storage:ConnectionString"]);
@@ -62,7 +63,7 @@ public sealed class CrashRig : IAsyncDisposable
 
     public IConfiguration Configuration { get; }
 
-    /// <summary>A client of the sidecar, as the app's HTTP functions use it (behaving as the Functions host's does).</summary>
+    /// <summary>The client of the sidecar the app's HTTP functions use (behaving as the Functions host's does).</summary>
     public HostLikeDurableClient Client { get; private set; }
 
     public FunctionsHttpHost Functions { get; private set; }
@@ -107,8 +108,9 @@ public sealed class CrashRig : IAsyncDisposable
         CrashRig? rig = null;
         try
         {
-            var functions = await FunctionsHttpHost.StartAsync(functionsPort, configuration, new HostLikeDurableClient(clientServices.GetRequiredService<DurableTaskClient>()));
-            rig = new CrashRig(output, fal, configuration, sidecarEnvironment, workerEnvironment, sidecarUrl, functionsPort, clientServices, functions);
+            var client = new HostLikeDurableClient(clientServices.GetRequiredService<DurableTaskClient>());
+            var functions = await FunctionsHttpHost.StartAsync(functionsPort, configuration, client);
+            rig = new CrashRig(output, fal, configuration, sidecarEnvironment, workerEnvironment, sidecarUrl, functionsPort, clientServices, client, functions);
             await rig.StartSidecarAsync();
             await rig.StartWorkerAsync();
             return rig;
@@ -134,7 +136,8 @@ public sealed class CrashRig : IAsyncDisposable
     /// back (same address, so fal's webhook URLs still reach them) stamping the new version on new jobs, and a worker
     /// of the new version starts. Jobs in flight carry on under the version they started with.
     /// </summary>
-    public async Task DeployAsync(string appVersion)
+    /// <param name="whileDown">Runs while neither worker nor HTTP functions are up (fal's webhooks are refused then).</param>
+    public async Task DeployAsync(string appVersion, Func<Task>? whileDown = null)
     {
         if (Worker is { HasExited: false })
         {
@@ -144,6 +147,12 @@ public sealed class CrashRig : IAsyncDisposable
         Http.Dispose();
         await Functions.DisposeAsync();
         await _clientServices.DisposeAsync();
+        Log("app down for the deploy");
+        if (whileDown is not null)
+        {
+            await whileDown();
+        }
+
         _clientServices = ClientServices(_sidecarUrl, appVersion);
         Client = new HostLikeDurableClient(_clientServices.GetRequiredService<DurableTaskClient>());
         Functions = await FunctionsHttpHost.StartAsync(_functionsPort, Configuration, Client);
@@ -215,16 +224,25 @@ public sealed class CrashRig : IAsyncDisposable
     }
 
     /// <summary>The job's phase, as the app's status function reports it.</summary>
-    public async Task<string?> GetPhaseAsync(string jobId)
+    public async Task<string?> GetPhaseAsync(string jobId) =>
+        await GetStatusAsync(jobId) is { } status && status.TryGetProperty("phase", out var phase) ? phase.GetString() : null;
+
+    /// <summary>What the app's status function answers for the job; null if it does not answer 2xx.</summary>
+    public async Task<JsonElement?> GetStatusAsync(string jobId)
     {
         using var response = await Http.GetAsync(new Uri($"/api/videos/{jobId}", UriKind.Relative));
-        if (!response.IsSuccessStatusCode)
-        {
-            return null;
-        }
+        return response.IsSuccessStatusCode ? JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement : null;
+    }
 
-        var status = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-        return status.TryGetProperty("phase", out var phase) ? phase.GetString() : null;
+    /// <summary>
+    /// The orchestration version the instance was started with, as the Azure Storage backend keeps it (its Instances
+    /// table: the sidecar's gRPC answers leave the version out); empty for an instance of the first release, which had none.
+    /// </summary>
+    public async Task<string> OrchestrationVersionAsync(string instanceId)
+    {
+        var instances = new TableClient(_sidecarEnvironment["Sidecar__ConnectionString"], $"{_sidecarEnvironment["Sidecar__TaskHub"]}Instances");
+        var row = await instances.GetEntityAsync<TableEntity>(instanceId, "", select: ["Version"]);
+        return row.Value.GetString("Version") ?? "";
     }
 
     public async Task<OrchestrationMetadata> WaitForJobAsync(string jobId, TimeSpan? timeout = null)
@@ -265,13 +283,15 @@ public sealed class CrashRig : IAsyncDisposable
     /// The outcome every crash must still reach: the job completed, fal saw exactly one submission, and the
     /// archived blob holds exactly the bytes fal serves for the video.
     /// </summary>
-    public async Task AssertArchivedAsync(string jobId, OrchestrationMetadata done)
+    /// <param name="done">The orchestration that archived the video (the job's own, or its salvage run's).</param>
+    /// <param name="phase">The phase the job must show (a caller's cancel that still got its video shows <c>cancelled</c>).</param>
+    public async Task AssertArchivedAsync(string jobId, OrchestrationMetadata done, string phase = "completed")
     {
         Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed,
-            $"Job {jobId} ended {done.RuntimeStatus}: {done.FailureDetails?.ErrorMessage} (custom status {done.SerializedCustomStatus})");
-        Assert.Equal("completed", await GetPhaseAsync(jobId));
-        var submission = Assert.Single(Fal.State.Submissions);
-        Assert.Equal(1, Fal.State.GetCount(RequestKind.Submit));
+            $"{done.InstanceId} ended {done.RuntimeStatus}: {done.FailureDetails?.ErrorMessage} (custom status {done.SerializedCustomStatus})");
+        Assert.Equal(phase, await GetPhaseAsync(jobId));
+        var submission = Assert.Single(SubmissionsOf(jobId));
+        Assert.Equal(Fal.State.Submissions.Count, Fal.State.GetCount(RequestKind.Submit)); // every submit fal saw queued a request: none was retried
 
         var blob = await VideoBlobAsync(jobId);
         var properties = (await blob.GetPropertiesAsync()).Value;
@@ -285,6 +305,10 @@ public sealed class CrashRig : IAsyncDisposable
         Assert.Equal(expectedHash, actualHash);
         Log($"job {jobId} archived: {actualLength} bytes, one submission ({submission.RequestId})");
     }
+
+    /// <summary>The requests fal accepted for the job (its webhook URL names it).</summary>
+    public IEnumerable<SubmissionInfo> SubmissionsOf(string jobId) =>
+        Fal.State.Submissions.Where(s => s.WebhookUrl is { } url && System.Web.HttpUtility.ParseQueryString(new Uri(url).Query)["job"] == jobId);
 
     /// <summary>Polls a condition until it holds (not a timed assertion: the timeout only bounds a hung test).</summary>
     public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null, int pollMilliseconds = 2)

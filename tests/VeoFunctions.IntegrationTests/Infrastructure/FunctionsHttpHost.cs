@@ -32,7 +32,7 @@ public sealed class FunctionsHttpHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<FunctionsHttpHost> StartAsync(int port, IConfiguration configuration, DurableTaskClient durable)
+    public static async Task<FunctionsHttpHost> StartAsync(int port, IConfiguration configuration, DurableTaskClient durable, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddConfiguration(configuration);
@@ -40,12 +40,17 @@ public sealed class FunctionsHttpHost : IAsyncDisposable
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Services.AddVeoFunctions();
         builder.Services.AddMvcCore();
+        services?.Invoke(builder.Services);
         var app = builder.Build();
 
         app.MapPost("/api/videos", Door<StartVideoJob>((f, ctx) => f.RunAsync(ctx.Request, durable, ctx.RequestAborted)));
         app.MapGet("/api/videos/{jobId}", Door<GetVideoJob>((f, ctx) => f.RunAsync(ctx.Request, durable, (string)ctx.GetRouteValue("jobId")!, ctx.RequestAborted)));
         app.MapGet("/api/videos", Door<ListVideoJobs>((f, ctx) => f.RunAsync(ctx.Request, durable, ctx.RequestAborted)));
+        app.MapGet("/api/videos/{jobId}/video", Door<DownloadVideo>((f, ctx) => f.RunAsync(ctx.Request, durable, (string)ctx.GetRouteValue("jobId")!, ctx.RequestAborted)));
+        app.MapPost("/api/videos/{jobId}/resume", Door<ResumeVideoJob>((f, ctx) => f.RunAsync(ctx.Request, durable, (string)ctx.GetRouteValue("jobId")!, ctx.RequestAborted)));
         app.MapPost("/api/videos/{jobId}/cancel", Door<CancelVideoJob>((f, ctx) => f.RunAsync(ctx.Request, durable, (string)ctx.GetRouteValue("jobId")!, ctx.RequestAborted)));
+        app.MapGet("/api/health", Door<GetHealth>((f, ctx) => f.RunAsync(ctx.Request, ctx.RequestAborted)));
+        app.MapGet("/api/budget", Door<GetBudget>((f, ctx) => f.RunAsync(ctx.Request, ctx.RequestAborted)));
         app.MapPost("/api/fal/webhook", Door<ReceiveFalWebhook>((f, ctx) => f.RunAsync(ctx.Request, durable, ctx.RequestAborted)));
 
         await app.StartAsync();

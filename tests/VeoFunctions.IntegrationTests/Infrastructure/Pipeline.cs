@@ -46,7 +46,8 @@ public sealed class Pipeline : IAsyncDisposable
 
     public BlobContainerClient Work { get; }
 
-    public static async Task<Pipeline> StartAsync(Azurite azurite, EmulatorOptions? emulator = null, IDictionary<string, string?>? settings = null)
+    /// <param name="services">More registrations for the app's services, in the durable worker and the HTTP front alike (a log capture).</param>
+    public static async Task<Pipeline> StartAsync(Azurite azurite, EmulatorOptions? emulator = null, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var fal = await FalEmulatorHost.StartAsync(emulator ?? new EmulatorOptions());
         int functionsPort = LoopbackPorts.Free();
@@ -57,21 +58,18 @@ public sealed class Pipeline : IAsyncDisposable
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var durable = await DurableTaskTestHost.StartAsync(
+        var durable = await InProcessEngine.StartAsync(
             tasks => tasks.AddVideoJobTasks(),
-            new DurableTaskTestHostOptions
+            port: LoopbackPorts.Free(), // not the package's own pick: an unprobed random port in 30000-40000, where port-0 binds land
+            worker =>
             {
-                // Its own pick is an unprobed random port in 30000-40000, inside the range where port-0 binds land.
-                Port = LoopbackPorts.Free(),
-                ConfigureServices = services =>
-                {
-                    services.AddSingleton<IConfiguration>(configuration);
-                    services.AddVeoFunctions();
-                    DurableVersioning.AsTheHostDoes(services);
-                },
+                worker.AddSingleton<IConfiguration>(configuration);
+                worker.AddVeoFunctions();
+                DurableVersioning.AsTheHostDoes(worker);
+                services?.Invoke(worker);
             });
         var client = new HostLikeDurableClient(durable.Client);
-        var functions = await FunctionsHttpHost.StartAsync(functionsPort, configuration, client);
+        var functions = await FunctionsHttpHost.StartAsync(functionsPort, configuration, client, services);
         return new Pipeline(fal, durable, client, functions, configuration);
     }
 

@@ -15,6 +15,8 @@ public static class TestAppSettings
             ["Storage:ConnectionString"] = azurite.ConnectionString,
             ["Storage:VideosContainer"] = $"{containerPrefix}videos-{n}-{Guid.NewGuid():N}"[..30],
             ["Storage:WorkContainer"] = $"{containerPrefix}work-{n}-{Guid.NewGuid():N}"[..30],
+            ["Storage:JobsContainer"] = $"{containerPrefix}jobs-{n}-{Guid.NewGuid():N}"[..30],
+            ["Storage:ImagesContainer"] = $"{containerPrefix}images-{n}-{Guid.NewGuid():N}"[..30],
             ["Fal:QueueBaseUrl"] = fal.BaseUrl,
             ["Fal:RestBaseUrl"] = fal.BaseUrl,
             ["Fal:JwksUrl"] = fal.JwksUrl,

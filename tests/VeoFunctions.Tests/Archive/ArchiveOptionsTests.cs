@@ -1,10 +1,10 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using VeoFunctions.Archive;
+using VeoFunctions.Tests.Support;
 
 namespace VeoFunctions.Tests.Archive;
 
@@ -17,20 +17,8 @@ public sealed class ArchiveOptionsTests
         .AddVideoArchive()
         .BuildServiceProvider();
 
-    private static TimeSpan FunctionTimeout()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string hostJson = Path.Combine(dir.FullName, "host.json");
-            if (File.Exists(Path.Combine(dir.FullName, "VeoFunctions.sln")) && File.Exists(hostJson))
-            {
-                string value = JsonDocument.Parse(File.ReadAllText(hostJson)).RootElement.GetProperty("functionTimeout").GetString()!;
-                return TimeSpan.Parse(value, CultureInfo.InvariantCulture);
-            }
-        }
-
-        throw new InvalidOperationException("host.json not found beside VeoFunctions.sln above the test binaries.");
-    }
+    private static TimeSpan FunctionTimeout() =>
+        TimeSpan.Parse(RepositoryFiles.HostJson().GetProperty("functionTimeout").GetString()!, CultureInfo.InvariantCulture);
 
     private static TimeSpan Maximum(string property) => TimeSpan.Parse(
         (string)typeof(ArchiveOptions).GetProperty(property)!.GetCustomAttributes(typeof(RangeAttribute), false).Cast<RangeAttribute>().Single().Maximum,

@@ -80,7 +80,7 @@ public sealed class CallbackSenderTests : IAsyncLifetime
         Assert.Equal(JsonSerializer.Serialize(status, WebJson), Encoding.UTF8.GetString(callback.Body));
         using var json = JsonDocument.Parse(callback.Body);
         Assert.Equal("job-1", json.RootElement.GetProperty("jobId").GetString());
-        Assert.Equal("Completed", json.RootElement.GetProperty("timeline")[1].GetProperty("phase").GetString());
+        Assert.Equal("completed", json.RootElement.GetProperty("timeline")[1].GetProperty("phase").GetString());
     }
 
     [Fact]
@@ -280,6 +280,8 @@ public sealed class CallbackSenderTests : IAsyncLifetime
     [InlineData("")]
     [InlineData(" ")]
     [InlineData("evt\r\nx-injected: 1")]
+    [InlineData("job-é/completed")]
+    [InlineData("job 1/completed")]
     public async Task AnEventIdThatIsNotOneHeaderLine_IsAProgrammingError(string eventId)
     {
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Sender().SendAsync(_receiver.Url("/hook"), eventId, Status()));

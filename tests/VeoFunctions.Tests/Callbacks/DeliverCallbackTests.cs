@@ -24,6 +24,7 @@ public sealed class DeliverCallbackTests : IAsyncLifetime
         {
             ["Callbacks:SigningSecret"] = CallbackTestData.Secret,
             ["Images:AllowHttp"] = "true",
+            ["Storage:ConnectionString"] = "UseDevelopmentStorage=true", // for the video's download link (none here: no video)
         };
         if (allowLoopback)
         {
@@ -31,7 +32,7 @@ public sealed class DeliverCallbackTests : IAsyncLifetime
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        return new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging().AddCallbacks().BuildServiceProvider();
+        return new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging().AddSingleton(TimeProvider.System).AddJobStorage().AddCallbacks().BuildServiceProvider();
     }
 
     private static Task<CallbackOutcome> Run(IServiceProvider app, CallbackDelivery delivery) =>

@@ -41,6 +41,13 @@ public sealed partial class RetentionRuleTests
         Assert.False(JobClaims.LegacyBlobName(jobId).StartsWith(ImageStaging.Prefix, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void TheJobIndex_LiesOutsideTheStagedPrefix()
+    {
+        Assert.False(JobIndex.EntryName("k0123456789abcdef", DateTimeOffset.UtcNow).StartsWith(ImageStaging.Prefix, StringComparison.Ordinal));
+        Assert.False(JobIndex.BackfilledMarker.StartsWith(ImageStaging.Prefix, StringComparison.Ordinal));
+    }
+
     // Each entry of a prefixMatch list: prefixMatch: [ '…' '…' ].
     [GeneratedRegex(@"prefixMatch:\s*\[\s*(?:'([^']*)'\s*)+\]")]
     private static partial Regex PrefixMatch();

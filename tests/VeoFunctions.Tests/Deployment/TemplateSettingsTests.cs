@@ -7,6 +7,7 @@ using VeoFunctions.Callbacks;
 using VeoFunctions.Images;
 using VeoFunctions.Jobs;
 using VeoFunctions.Money;
+using VeoFunctions.Operations;
 using VeoFunctions.Storage;
 
 namespace VeoFunctions.Tests.Deployment;
@@ -25,6 +26,9 @@ public sealed partial class TemplateSettingsTests
         [ImageOptions.SectionName] = typeof(ImageOptions),
         [ArchiveOptions.SectionName] = typeof(ArchiveOptions),
         [CallbackOptions.SectionName] = typeof(CallbackOptions),
+        [MoneyOptions.SectionName] = typeof(MoneyOptions),
+        [RetentionOptions.SectionName] = typeof(RetentionOptions),
+        [VeoFunctions.Telemetry.TelemetryOptions.SectionName] = typeof(VeoFunctions.Telemetry.TelemetryOptions),
     };
 
     [Fact]

@@ -21,7 +21,7 @@ namespace VeoFunctions.Tests.Functions;
 public sealed class FunctionMetadataTests(ITestOutputHelper output)
 {
     private static readonly string[] Activities =
-        ["FetchImage", "UploadImageToFal", "SubmitToFal", "FindFalRequest", "FindLostRequest", "CheckFalStatus", "FetchFalResult", "CancelFalRequest", "CloseWithoutVideo", "RecordManifestOutcome", "ArchiveVideo", "DeliverCallback"];
+        ["FetchImage", "UploadImageToFal", "SubmitToFal", "FindFalRequest", "FindLostRequest", "CheckFalStatus", "FetchFalResult", "CancelFalRequest", "CloseWithoutVideo", "RecordManifestOutcome", "ArchiveVideo", "DeliverCallback", "DeleteFalPayloads", "SettleJobCost", "RecordJobEnd"];
 
     private static readonly string[] Orchestrators = [nameof(VideoJobOrchestrator), nameof(VideoSalvageOrchestrator)];
 
@@ -33,6 +33,9 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
         [nameof(CancelVideoJob)] = ("post", "videos/{jobId}/cancel", "Function"),
         [nameof(ListVideoJobs)] = ("get", "videos", "Function"),
         [nameof(ResumeVideoJob)] = ("post", "videos/{jobId}/resume", "Function"),
+        [nameof(GetBudget)] = ("get", "budget", "Function"),
+        [nameof(GetHealth)] = ("get", "health", "Function"),
+        [nameof(DownloadVideo)] = ("get", "videos/{jobId}/video", "Function"),
     };
 
     // --- (a) the build's functions.metadata ---
@@ -61,7 +64,7 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
     {
         var names = BuiltMetadata().Select(f => (string)f!["name"]!).Order(StringComparer.Ordinal);
 
-        Assert.Equal(HttpFunctions.Keys.Append(nameof(StartManifestJobs)).Order(StringComparer.Ordinal), names);
+        Assert.Equal(HttpFunctions.Keys.Append(nameof(StartManifestJobs)).Append(nameof(PurgeJobHistories)).Order(StringComparer.Ordinal), names);
     }
 
     [Fact]
@@ -79,12 +82,25 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
         Assert.Single(bindings, b => (string?)b["type"] == "durableClient");
     }
 
+    [Fact]
+    public void TheHistoryPurge_IsADailyTimerWithADurableClient()
+    {
+        var function = Function(BuiltMetadata(), nameof(PurgeJobHistories));
+
+        var bindings = function["bindings"]!.AsArray().Select(b => b!.AsObject()).ToList();
+        var trigger = Assert.Single(bindings, b => (string?)b["type"] == "timerTrigger");
+        Assert.Equal(PurgeJobHistories.Schedule, (string?)trigger["schedule"]);
+        Assert.Single(bindings, b => (string?)b["type"] == "durableClient");
+    }
+
     [Theory]
     [InlineData(nameof(StartVideoJob))]
     [InlineData(nameof(GetVideoJob))]
     [InlineData(nameof(ReceiveFalWebhook))]
     [InlineData(nameof(CancelVideoJob))]
     [InlineData(nameof(ListVideoJobs))]
+    [InlineData(nameof(ResumeVideoJob))]
+    [InlineData(nameof(DownloadVideo))]
     public void EachHttpFunction_HasItsTriggerRouteMethodAndAuthLevel(string name)
     {
         var function = Function(BuiltMetadata(), name);
@@ -103,6 +119,22 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
         Assert.Equal(3, bindings.Count);
         Assert.Equal("VeoFunctions.dll", (string?)function["scriptFile"]);
         Assert.Equal("dotnet-isolated", (string?)function["language"]);
+    }
+
+    [Theory]
+    [InlineData(nameof(GetBudget))]
+    [InlineData(nameof(GetHealth))]
+    public void EachHttpFunctionWithoutAJob_HasItsTriggerRouteMethodAndAuthLevel_AndNoDurableClient(string name)
+    {
+        var function = Function(BuiltMetadata(), name);
+        var (method, route, authLevel) = HttpFunctions[name];
+
+        var bindings = function["bindings"]!.AsArray().Select(b => b!.AsObject()).ToList();
+        var trigger = Assert.Single(bindings, b => (string?)b["type"] == "httpTrigger");
+        Assert.Equal((route, authLevel), ((string?)trigger["route"], (string?)trigger["authLevel"]));
+        Assert.Equal([method], trigger["methods"]!.AsArray().Select(m => (string)m!));
+        Assert.Single(bindings, b => (string?)b["name"] == "$return");
+        Assert.Equal(2, bindings.Count);
     }
 
     [Fact]
@@ -203,7 +235,7 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
 
         Assert.Equal(all.Count, all.Distinct(StringComparer.OrdinalIgnoreCase).Count());
         Assert.Equal(
-            HttpFunctions.Keys.Append(nameof(StartManifestJobs)).Concat(Activities).Concat(Orchestrators).Order(StringComparer.Ordinal),
+            HttpFunctions.Keys.Append(nameof(StartManifestJobs)).Append(nameof(PurgeJobHistories)).Concat(Activities).Concat(Orchestrators).Order(StringComparer.Ordinal),
             all.Order(StringComparer.Ordinal));
     }
 

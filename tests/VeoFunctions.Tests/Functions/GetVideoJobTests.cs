@@ -15,7 +15,7 @@ public sealed class GetVideoJobTests
     private readonly FakeDurableClient _durable = new();
 
     private Task<IActionResult> GetAsync(string jobId) =>
-        new GetVideoJob().RunAsync(TestRequests.Get($"/api/videos/{jobId}"), _durable.Object, jobId, CancellationToken.None);
+        new GetVideoJob(TestLinks.Create()).RunAsync(TestRequests.Get($"/api/videos/{jobId}"), _durable.Object, jobId, CancellationToken.None);
 
     private static void AssertNotFound(IActionResult result)
     {
@@ -86,5 +86,24 @@ public sealed class GetVideoJobTests
         var json = TestRequests.BodyOf(result);
         Assert.Equal(JobId, json.GetProperty("jobId").GetString());
         Assert.Equal("queued", json.GetProperty("phase").GetString());
+    }
+
+    [Fact]
+    public async Task ACompletedJob_CarriesAFreshReadOnlyDownloadLinkToItsBlob()
+    {
+        var video = new ArchivedVideo("videos", $"2026/03/01/{JobId}.mp4", new Uri($"http://127.0.0.1:10000/devstoreaccount1/videos/2026/03/01/{JobId}.mp4"), $"2026/03/01/{JobId}.json", 2515, "video/mp4");
+        _durable.Instances[JobId] = new OrchestrationMetadata(nameof(VideoJobOrchestrator), JobId)
+        {
+            RuntimeStatus = OrchestrationRuntimeStatus.Completed,
+            SerializedOutput = FakeDurableClient.Converter.Serialize(new VideoJobResult("req-1", video)),
+            DataConverter = FakeDurableClient.Converter,
+        };
+
+        var json = TestRequests.BodyOf(await GetAsync(JobId)).GetProperty("video");
+
+        var link = new Uri(json.GetProperty("downloadUrl").GetString()!);
+        Assert.Equal(video.BlobUrl.AbsolutePath, link.AbsolutePath);
+        Assert.Contains("sp=r", link.Query, StringComparison.Ordinal);
+        Assert.True(json.GetProperty("downloadUrlExpiresAt").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(59));
     }
 }

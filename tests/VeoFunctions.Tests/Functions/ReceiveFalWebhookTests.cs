@@ -46,7 +46,8 @@ public sealed class ReceiveFalWebhookTests : IDisposable
             Options.Create(new FalOptions { Key = "secret-fal-key" }),
             Options.Create(new JobOptions { PublicBaseUrl = new Uri("https://app.example") }),
             _time,
-            NullLogger<FalWebhookIntake>.Instance);
+            NullLogger<FalWebhookIntake>.Instance,
+            TestMetrics.Create());
         _function = new ReceiveFalWebhook(new FalWebhookVerifier(new KeySource(_falKey.PublicKey), _time), intake, NullLogger<ReceiveFalWebhook>.Instance);
         Record(JobId, RequestId);
         _durable.Add(JobId, OrchestrationRuntimeStatus.Running, JobInput(JobId));

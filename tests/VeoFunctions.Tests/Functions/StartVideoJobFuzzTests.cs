@@ -43,8 +43,9 @@ public sealed class StartVideoJobFuzzTests(ITestOutputHelper output)
         jobs.MaxRequestBytes = MaxRequestBytes;
         var containers = storage.Containers();
         var time = new FakeTimeProvider();
-        var scheduler = new JobScheduler(new ImageStaging(containers), new JobClaims(containers, time), Options.Create(jobs), time);
-        var function = new StartVideoJob(TestBodies.Parser(jobs), scheduler, Options.Create(jobs));
+        var spending = TestMoney.Spending(containers, time);
+        var scheduler = new JobScheduler(new ImageStaging(containers), new JobClaims(containers, time), new JobIndex(containers), Options.Create(jobs), time, spending);
+        var function = new StartVideoJob(TestBodies.Parser(jobs), scheduler, Options.Create(jobs), spending);
         var tally = new Tally();
         var clock = Stopwatch.StartNew();
 

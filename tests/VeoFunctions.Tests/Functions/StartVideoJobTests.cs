@@ -3,12 +3,15 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Abstractions;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using VeoFunctions.Functions;
 using VeoFunctions.Jobs;
 using VeoFunctions.Money;
 using VeoFunctions.Storage;
+using VeoFunctions.Testing;
 using VeoFunctions.Tests.Support;
 
 namespace VeoFunctions.Tests.Functions;
@@ -18,13 +21,14 @@ public sealed class StartVideoJobTests
     private readonly FakeBlobStorage _storage = new();
     private readonly FakeDurableClient _durable = new();
     private readonly JobOptions _jobs = TestBodies.Jobs();
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2025-06-01T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
 
     private StartVideoJob Function()
     {
         var containers = _storage.Containers();
-        var time = new FakeTimeProvider(DateTimeOffset.Parse("2025-06-01T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        var scheduler = new JobScheduler(new ImageStaging(containers), new JobClaims(containers, time), Options.Create(_jobs), time);
-        return new StartVideoJob(TestBodies.Parser(_jobs), scheduler, Options.Create(_jobs));
+        var spending = TestMoney.Spending(containers, _time);
+        var scheduler = new JobScheduler(new ImageStaging(containers), new JobClaims(containers, _time), new JobIndex(containers), Options.Create(_jobs), _time, spending);
+        return new StartVideoJob(TestBodies.Parser(_jobs), scheduler, Options.Create(_jobs), spending);
     }
 
     private Task<IActionResult> PostAsync(HttpRequest request) => Function().RunAsync(request, _durable.Object, CancellationToken.None);
@@ -89,7 +93,7 @@ public sealed class StartVideoJobTests
         Assert.Equal(JobScheduler.Fingerprint(TestBodies.Bytes(body)), input.RequestFingerprint);
         Assert.Equal(new JobTiming(_jobs.FirstStatusCheck, _jobs.MaxStatusCheckInterval, _jobs.Deadline, _jobs.FirstRetryInterval, _jobs.MaxActivityAttempts,
             _jobs.CancelGrace, _jobs.MaxGenerationTime, _jobs.ArchiveHorizon, _jobs.MaxArchiveRetryInterval,
-            _jobs.CallbackFirstRetryInterval, _jobs.CallbackAttempts), input.Timing);
+            _jobs.CallbackFirstRetryInterval, _jobs.CallbackAttempts, new MoneyOptions().BillingFirstRecheck, new MoneyOptions().BillingHorizon), input.Timing);
     }
 
     [Fact]
@@ -364,6 +368,30 @@ public sealed class StartVideoJobTests
         var result = await PostAsync(TestBodies.Valid(), "order-1234");
 
         AssertProblem(result, StatusCodes.Status409Conflict);
+        _durable.VerifyScheduled(0);
+    }
+
+    [Fact]
+    public async Task AKeyWhoseJobAnotherRequestIsStillStarting_Is503WithRetryAfterOneSecond_AndStartsNothing()
+    {
+        byte[] body = TestBodies.Bytes(TestBodies.Valid());
+        string jobId = JobScheduler.JobIdFor("order-1234");
+        _storage.Put("veo-work", JobClaims.BlobName(jobId), BinaryData.FromObjectAsJson(
+            new { fingerprint = JobScheduler.Fingerprint(body), claimedAt = _time.GetUtcNow(), attempt = "the-other-request" },
+            new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+
+        var posting = PostAsync(TestRequests.Post(body, headers: new Dictionary<string, string> { [StartVideoJob.IdempotencyKeyHeader] = "order-1234" }));
+        await Poll.UntilAsync(() =>
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(250)); // the other request's job does not appear while this one waits for it
+            return posting.IsCompleted;
+        });
+        var result = await posting;
+
+        AssertProblem(result, StatusCodes.Status503ServiceUnavailable);
+        var context = new DefaultHttpContext();
+        Assert.IsAssignableFrom<ObjectResult>(result).OnFormatting(new ActionContext(context, new RouteData(), new ActionDescriptor()));
+        Assert.Equal("1", context.Response.Headers.RetryAfter.ToString());
         _durable.VerifyScheduled(0);
     }
 

@@ -23,7 +23,7 @@ public sealed class JobSchedulerClaimTests
     public JobSchedulerClaimTests()
     {
         var containers = _storage.Containers();
-        _scheduler = new JobScheduler(new ImageStaging(containers), new JobClaims(containers, _time), Options.Create(TestBodies.Jobs()), _time);
+        _scheduler = new JobScheduler(new ImageStaging(containers), new JobClaims(containers, _time), new JobIndex(containers), Options.Create(TestBodies.Jobs()), _time);
     }
 
     private static readonly byte[] Body = TestBodies.Bytes(TestBodies.Valid());

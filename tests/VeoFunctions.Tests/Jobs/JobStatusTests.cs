@@ -14,16 +14,7 @@ public sealed class JobStatusTests
     private static readonly ArchivedVideo Video = new("videos", $"{JobId}/video.mp4", new Uri($"https://store.example/videos/{JobId}/video.mp4"), $"{JobId}/manifest.json", 1234567, "video/mp4");
 
     private static OrchestrationMetadata Instance(OrchestrationRuntimeStatus status, JobProgress? progress = null, VideoJobResult? output = null, TaskFailureDetails? failure = null) =>
-        new(nameof(VideoJobOrchestrator), JobId)
-        {
-            RuntimeStatus = status,
-            CreatedAt = Created,
-            LastUpdatedAt = Updated,
-            SerializedCustomStatus = progress is null ? null : FakeDurableClient.Converter.Serialize(progress),
-            SerializedOutput = output is null ? null : FakeDurableClient.Converter.Serialize(output),
-            FailureDetails = failure,
-            DataConverter = FakeDurableClient.Converter,
-        };
+        Instances.Of(nameof(VideoJobOrchestrator), JobId, status, Created, Updated, progress, output, failure);
 
     [Fact]
     public void APendingJobWithoutCustomStatus_IsValidating()
@@ -127,4 +118,15 @@ public sealed class JobStatusTests
     public void APhaseIsReportedInLowerCase_AsTheApiDocumentsIt() =>
         Assert.All(Enum.GetValues<JobPhase>().Where(p => p is not JobPhase.Completed and not JobPhase.Failed), phase =>
             Assert.Equal(phase.ToString().ToLowerInvariant(), JobStatus.From(Instance(OrchestrationRuntimeStatus.Running, new JobProgress(phase))).Phase));
+
+    [Fact]
+    public void PhasesAreWrittenInLowerCase_AndTheFirstReleasesPascalCaseIsStillRead()
+    {
+        var written = FakeDurableClient.Converter.Serialize(new JobProgress(JobPhase.Queued, Timeline: [new PhaseChange(JobPhase.Generating, Created)]));
+        var legacy = FakeDurableClient.Converter.Deserialize<JobProgress>("""{"Phase":"Generating","FalRequestId":"req-1"}""");
+
+        Assert.Contains("\"queued\"", written, StringComparison.Ordinal);
+        Assert.Contains("\"generating\"", written, StringComparison.Ordinal);
+        Assert.Equal(JobPhase.Generating, legacy!.Phase);
+    }
 }

@@ -2,6 +2,7 @@ using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using VeoFunctions.Storage;
 
 namespace VeoFunctions.Tests.Storage;
 
@@ -48,5 +49,26 @@ public sealed class StorageRegistrationTests
         var ex = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<BlobServiceClient>());
 
         Assert.Contains("Storage:ConnectionString or Storage:BlobServiceUri", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("00:00:30")]
+    [InlineData("1.00:00:01")]
+    public void ADownloadLinkLifetimeOutsideAMinuteToADay_IsRefused(string lifetime)
+    {
+        using var services = Services(new() { ["Storage:ConnectionString"] = "UseDevelopmentStorage=true", ["Storage:DownloadLinkLifetime"] = lifetime });
+
+        var ex = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<StorageOptions>>().Value);
+
+        Assert.Contains(nameof(StorageOptions.DownloadLinkLifetime), ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheDownloadLinkLifetime_IsAnHourUnlessSet()
+    {
+        using var services = Services(new() { ["Storage:ConnectionString"] = "UseDevelopmentStorage=true" });
+
+        Assert.Equal(TimeSpan.FromHours(1), services.GetRequiredService<IOptions<StorageOptions>>().Value.DownloadLinkLifetime);
+        Assert.NotNull(services.GetRequiredService<VideoLinks>());
     }
 }

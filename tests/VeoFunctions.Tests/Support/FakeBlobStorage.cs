@@ -112,6 +112,20 @@ internal sealed class FakeBlobStorage
             .ReturnsAsync((CancellationToken _) => Blobs.TryGetValue(key, out var content)
                 ? Response.FromValue(BlobsModelFactory.BlobDownloadResult(content: content, details: BlobsModelFactory.BlobDownloadDetails(lastModified: LastModified, eTag: _etags.GetValueOrDefault(key))), Mock.Of<Response>())
                 : throw new RequestFailedException(404, "The specified blob does not exist.", "BlobNotFound", null));
+        mock.Setup(b => b.DeleteIfExistsAsync(It.IsAny<DeleteSnapshotsOption>(), It.IsAny<BlobRequestConditions>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((DeleteSnapshotsOption _, BlobRequestConditions? conditions, CancellationToken _) =>
+            {
+                lock (_writes)
+                {
+                    if (conditions?.IfMatch is { } expected && _etags.TryGetValue(key, out var current) && current != expected)
+                    {
+                        throw new RequestFailedException(412, "The condition specified using HTTP conditional header(s) is not met.", "ConditionNotMet", null);
+                    }
+
+                    _etags.TryRemove(key, out _);
+                    return Response.FromValue(Blobs.TryRemove(key, out _), Mock.Of<Response>());
+                }
+            });
         mock.Setup(b => b.Name).Returns(key[(key.IndexOf('/', StringComparison.Ordinal) + 1)..]);
         mock.Setup(b => b.ExistsAsync(It.IsAny<CancellationToken>()))
             .ReturnsAsync((CancellationToken _) => Response.FromValue(Blobs.ContainsKey(key), Mock.Of<Response>()));

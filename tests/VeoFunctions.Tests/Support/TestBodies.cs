@@ -13,8 +13,11 @@ internal static class TestBodies
 {
     public const string ImageUrl = "https://example.com/a.png";
 
-    public static VideoRequestParser Parser(JobOptions? jobs = null, ImageOptions? images = null) =>
-        new(Options.Create(jobs ?? Jobs()), Options.Create(images ?? new ImageOptions()));
+    /// <summary>A Standard Webhooks secret for tests (the spec's example).</summary>
+    public const string SigningSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+    public static VideoRequestParser Parser(JobOptions? jobs = null, ImageOptions? images = null, string? signingSecret = SigningSecret) =>
+        new(Options.Create(jobs ?? Jobs()), Options.Create(images ?? new ImageOptions()), Options.Create(new VeoFunctions.Callbacks.CallbackOptions { SigningSecret = signingSecret }));
 
     public static JobOptions Jobs() => new() { PublicBaseUrl = new("https://app.example") };
 

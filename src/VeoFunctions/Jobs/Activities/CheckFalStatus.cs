@@ -17,6 +17,6 @@ public sealed class CheckFalStatus(FalQueueClient fal) : TaskActivity<FalJob, Fa
             ? $"fal reported the generation failed{(status.ErrorType is null ? "" : $" ({status.ErrorType})")}: {status.Error ?? "no detail given"}."
             : null;
         var logs = status.Logs.Count == 0 ? null : status.Logs.TakeLast(LogLines).Select(line => line.Message).ToArray();
-        return new FalProgress(status.IsCompleted, status.State is FalRequestState.InProgress or FalRequestState.Completed, status.QueuePosition, error, logs);
+        return new FalProgress(status.IsCompleted, status.State is FalRequestState.InProgress or FalRequestState.Completed, status.QueuePosition, error, logs, status.ErrorType);
     }
 }

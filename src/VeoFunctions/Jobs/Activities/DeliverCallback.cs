@@ -1,5 +1,6 @@
 using Microsoft.DurableTask;
 using VeoFunctions.Callbacks;
+using VeoFunctions.Storage;
 
 namespace VeoFunctions.Jobs.Activities;
 
@@ -11,11 +12,13 @@ public sealed record CallbackDelivery(string JobId, Uri Url, string EventId, Job
 /// (<see cref="CallbackDeliveryException"/>), for the orchestrator's retry policy to try again over hours; a receiver's
 /// refusal comes back as an undelivered <see cref="CallbackOutcome"/>. Either way the job's own outcome stays as it is.
 /// </summary>
-public sealed class DeliverCallback(CallbackSender sender) : TaskActivity<CallbackDelivery, CallbackOutcome>
+/// <remarks>A video in the document gets a fresh download link at each attempt, as <c>GET /api/videos/{id}</c> gives one.</remarks>
+public sealed class DeliverCallback(CallbackSender sender, VideoLinks links) : TaskActivity<CallbackDelivery, CallbackOutcome>
 {
-    public override Task<CallbackOutcome> RunAsync(TaskActivityContext context, CallbackDelivery input)
+    public override async Task<CallbackOutcome> RunAsync(TaskActivityContext context, CallbackDelivery input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return sender.SendAsync(input.Url, input.EventId, input.Status, CancellationToken.None);
+        var status = await links.WithLinkAsync(input.Status, CancellationToken.None).ConfigureAwait(false);
+        return await sender.SendAsync(input.Url, input.EventId, status, CancellationToken.None).ConfigureAwait(false);
     }
 }

@@ -15,7 +15,7 @@ namespace VeoFunctions.Jobs.Activities;
 /// fal-storage image URLs, which no other request carries; a match is adopted through the ledger, as the webhook
 /// door adopts one. Read-only at fal: never submits.
 /// </summary>
-public sealed partial class FindLostRequest(FalPlatformClient platform, SubmissionLedger ledger, IOptions<FalOptions> fal, ILogger<FindLostRequest> logger)
+public sealed partial class FindLostRequest(FalPlatformClient platform, SubmissionLedger ledger, IOptions<FalOptions> fal, ILogger<FindLostRequest> logger, Telemetry.VeoMetrics metrics)
     : TaskActivity<LostRequestQuery, LostRequestLookup>
 {
     /// <summary>How far before the attempt the listing starts: the orchestration's clock is not the moment the bytes left.</summary>
@@ -33,6 +33,7 @@ public sealed partial class FindLostRequest(FalPlatformClient platform, Submissi
                     var named = FalRequest.FromRequestId(ReferenceToVideoInput.EndpointId, listed.RequestId, fal.Value.QueueBaseUrl);
                     var adopted = await ledger.AdoptAsync(input.JobId, new FalJob(named.RequestId, named.StatusUrl, named.ResponseUrl, named.CancelUrl, null, listed.SentAt), CancellationToken.None).ConfigureAwait(false);
                     Log.Found(logger, input.JobId, adopted.RequestId);
+                    metrics.Adopted("list");
                     return new LostRequestLookup(adopted, null);
                 }
             }

@@ -22,7 +22,7 @@ public sealed record SubmitToFalInput(
 /// answer, refuses to guess after an unanswered attempt (the request is looked up instead), and is released only
 /// when fal certainly took nothing.
 /// </summary>
-public sealed partial class SubmitToFal(FalQueueClient fal, SubmissionLedger ledger, TimeProvider time, ILogger<SubmitToFal> logger)
+public sealed partial class SubmitToFal(FalQueueClient fal, SubmissionLedger ledger, TimeProvider time, ILogger<SubmitToFal> logger, Telemetry.VeoMetrics metrics)
     : TaskActivity<SubmitToFalInput, SubmitResult>
 {
     public override async Task<SubmitResult> RunAsync(TaskActivityContext context, SubmitToFalInput input)
@@ -46,6 +46,8 @@ public sealed partial class SubmitToFal(FalQueueClient fal, SubmissionLedger led
         }
         catch (FalSubmissionUncertainException ex)
         {
+            metrics.UncertainSubmit();
+            Log.Uncertain(logger, input.JobId, input.Attempt, ex.Message);
             return new SubmitResult(null, ex.Message);
         }
         catch (FalApiException ex) when (!ex.IsTransient)
@@ -86,6 +88,9 @@ public sealed partial class SubmitToFal(FalQueueClient fal, SubmissionLedger led
 
     private static partial class Log
     {
+        [LoggerMessage(2102, LogLevel.Warning, "Job {JobId}: uncertain submit (attempt {Attempt}): fal may have queued it, so it is looked up, not sent again: {Problem}")]
+        public static partial void Uncertain(ILogger logger, string jobId, int attempt, string problem);
+
         [LoggerMessage(2101, LogLevel.Warning, "Job {JobId} was already submitted as fal request {RequestId}; returning the recorded answer")]
         public static partial void AlreadySubmitted(ILogger logger, string jobId, string requestId);
     }

@@ -1,0 +1,185 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using FalEmulator;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using VeoFunctions.IntegrationTests.Infrastructure;
+using VeoFunctions.Manifests;
+using VeoFunctions.Money;
+using VeoFunctions.Storage;
+using VeoFunctions.Testing;
+
+namespace VeoFunctions.IntegrationTests;
+
+/// <summary>
+/// The daily budget on real storage: reservations under ETag concurrency in Azurite never overshoot, a refusal starts
+/// nothing at fal (both doors), and a job that ends without being billed gives its reservation back.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class BudgetTests(Azurite azurite)
+{
+    // The default job: 8 s of 720p with audio, $3.20.
+    private const decimal JobUsd = 3.20m;
+
+    private static Dictionary<string, string?> Budget(decimal usd, params (string Key, string? Value)[] more)
+    {
+        var settings = new Dictionary<string, string?> { ["Money:DailyBudgetUsd"] = usd.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        foreach (var (key, value) in more)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
+    [Fact]
+    public async Task FiftyConcurrentReservations_AgainstABudgetOfTen_ReserveExactlyTen()
+    {
+        var options = Options.Create(new MoneyOptions { DailyBudgetUsd = 10 * JobUsd });
+        var storage = Options.Create(new StorageOptions { ConnectionString = azurite.ConnectionString, WorkContainer = $"budget-{Guid.NewGuid():N}"[..30] });
+        var containers = new BlobContainers(new BlobServiceClient(azurite.ConnectionString), storage);
+        var day = new DateOnly(2026, 8, 20);
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => Task.Run(() =>
+            new DailyBudget(containers, options, TimeProvider.System, NullLogger<DailyBudget>.Instance).ReserveAsync(day, [($"job{i}", JobUsd)], CancellationToken.None))));
+
+        Assert.Equal(10, outcomes.Count(o => o.Reserved));
+        var snapshot = await new DailyBudget(containers, options, TimeProvider.System, NullLogger<DailyBudget>.Instance).ReadAsync(day, CancellationToken.None);
+        Assert.Equal((10 * JobUsd, 0m, 10), (snapshot.ReservedUsd, snapshot.RemainingUsd!.Value, snapshot.Jobs));
+    }
+
+    [Fact]
+    public async Task FiftyConcurrentStarts_AgainstABudgetOfTenJobs_StartExactlyTen_AndNothingElseReachesFal()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite, settings: Budget(10 * JobUsd));
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 50).Select(async i =>
+        {
+            using var response = await pipeline.PostJobAsync(PipelineProbes.Job($"A swallow, take {i}"));
+            return (response.StatusCode, Body: JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement);
+        }));
+
+        Assert.Equal(10, answers.Count(a => a.StatusCode == HttpStatusCode.Accepted));
+        Assert.Equal(40, answers.Count(a => a.StatusCode == HttpStatusCode.PaymentRequired));
+        Assert.All(answers.Where(a => a.StatusCode == HttpStatusCode.PaymentRequired), a => Assert.EndsWith("/over-budget", a.Body.Text("type"), StringComparison.Ordinal));
+        foreach (var started in answers.Where(a => a.StatusCode == HttpStatusCode.Accepted))
+        {
+            Assert.Equal(OrchestrationRuntimeStatus.Completed, (await pipeline.WaitForJobAsync(started.Body.Text("jobId")!)).RuntimeStatus);
+        }
+
+        Assert.Equal(10, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        var budget = await BudgetAsync(pipeline);
+        Assert.Equal(10 * JobUsd, budget.GetProperty("spentUsd").GetDecimal() + budget.GetProperty("reservedUsd").GetDecimal());
+        Assert.Equal(0m, budget.GetProperty("remainingUsd").GetDecimal());
+    }
+
+    [Fact]
+    public async Task AJobFalRefusesAtSubmit_GivesItsReservationBack()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite, PipelineProbes.Fal(FaultRule.SubmitValidationError("prompt", "Prompt contains a forbidden word")), Budget(100));
+
+        string jobId = await pipeline.StartJobAsync(PipelineProbes.Job("A forbidden swallow"));
+        await pipeline.WaitForJobAsync(jobId);
+
+        var status = await pipeline.GetStatusAsync(jobId);
+        Assert.Equal(("failed", "notBilled"), (status.Text("phase"), status.GetProperty("cost").Text("billing")));
+        await AssertNothingReservedOrSpentAsync(pipeline);
+    }
+
+    [Fact]
+    public async Task AJobFalFailsWithA5xx_GivesItsReservationBack()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite, PipelineProbes.Fal(FaultRule.Generation(FaultKind.RunnerDisconnected)), Budget(100));
+
+        string jobId = await pipeline.StartJobAsync(PipelineProbes.Job("A swallow, disconnected"));
+        await pipeline.WaitForJobAsync(jobId);
+
+        var status = await pipeline.GetStatusAsync(jobId);
+        Assert.Equal(("failed", "notBilled"), (status.Text("phase"), status.GetProperty("cost").Text("billing")));
+        Assert.False(pipeline.TheSubmission().Billed);
+        await AssertNothingReservedOrSpentAsync(pipeline);
+    }
+
+    [Fact]
+    public async Task AJobCancelledWhileQueuedAtFal_GivesItsReservationBack()
+    {
+        var clock = PipelineProbes.Clock();
+        var fal = PipelineProbes.OnClock(clock, TimeSpan.FromMinutes(1));
+        fal.QueueTime = TimeSpan.FromMinutes(10);
+        await using var pipeline = await Pipeline.StartAsync(azurite, fal, Budget(100, ("Jobs:CancelGrace", "00:01:00")));
+        string jobId = await pipeline.StartJobAsync(PipelineProbes.Job("A swallow in the queue"));
+        await Poll.UntilAsync(() => pipeline.Fal.State.Submissions.Count == 1);
+
+        using var cancel = await pipeline.Http.PostAsync($"/api/videos/{jobId}/cancel", null);
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        await pipeline.WaitForJobAsync(jobId);
+
+        var status = await pipeline.GetStatusAsync(jobId);
+        Assert.Equal(("cancelled", "notBilled"), (status.Text("phase"), status.GetProperty("cost").Text("billing")));
+        await AssertNothingReservedOrSpentAsync(pipeline);
+    }
+
+    [Fact]
+    public async Task AManifestOverTheBudget_GetsAnErrorFileSayingSo_AndStartsNothing()
+    {
+        string jobsContainer = $"jobs-{Guid.NewGuid():N}"[..30];
+        await using var pipeline = await Pipeline.StartAsync(azurite, settings: Budget(2 * JobUsd, ("Storage:JobsContainer", jobsContainer)));
+        var jobs = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(jobsContainer);
+        await jobs.CreateIfNotExistsAsync();
+        string image = TestImages.DataUri(TestImages.Png());
+        var manifest = new { jobs = Enumerable.Range(0, 3).Select(i => new { id = $"shot-{i}", prompt = $"A swallow, shot {i}", image_urls = new[] { image } }) };
+        await jobs.GetBlobClient("batch/three.json").UploadAsync(BinaryData.FromObjectAsJson(manifest));
+        var intake = pipeline.Functions.Services.GetRequiredService<ManifestIntake>();
+
+        var outcome = await intake.AcceptAsync(pipeline.Client, jobsContainer, "batch/three.json", CancellationToken.None);
+
+        Assert.Equal(ManifestIntakeOutcome.Rejected, outcome);
+        var errors = JsonDocument.Parse((await jobs.GetBlobClient(ManifestFiles.ErrorName("batch/three.json")).DownloadContentAsync()).Value.Content.ToString()).RootElement;
+        var problem = Assert.Single(errors.GetProperty("problems").EnumerateArray());
+        Assert.Equal("budget", problem.Text("field"));
+        Assert.Contains("9.60 USD", problem.Text("reason"), StringComparison.Ordinal);
+        Assert.False(await jobs.GetBlobClient(ManifestFiles.ResultName("batch/three.json")).ExistsAsync());
+        Assert.Empty(pipeline.Fal.State.Submissions);
+        await AssertNothingReservedOrSpentAsync(pipeline);
+    }
+
+    [Fact]
+    public async Task AManifestThatFits_ReservesItsJobsOnce_EvenWhenItsEventIsDeliveredAgain()
+    {
+        string jobsContainer = $"jobs-{Guid.NewGuid():N}"[..30];
+        await using var pipeline = await Pipeline.StartAsync(azurite, settings: Budget(2 * JobUsd, ("Storage:JobsContainer", jobsContainer)));
+        var jobs = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(jobsContainer);
+        await jobs.CreateIfNotExistsAsync();
+        var manifest = new[] { new { prompt = "A swallow, alone", image_urls = new[] { TestImages.DataUri(TestImages.Png()) } } };
+        await jobs.GetBlobClient("one.json").UploadAsync(new BinaryData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(manifest))));
+        var intake = pipeline.Functions.Services.GetRequiredService<ManifestIntake>();
+
+        Assert.Equal(ManifestIntakeOutcome.Started, await intake.AcceptAsync(pipeline.Client, jobsContainer, "one.json", CancellationToken.None));
+        Assert.Equal(ManifestIntakeOutcome.Started, await intake.AcceptAsync(pipeline.Client, jobsContainer, "one.json", CancellationToken.None));
+
+        var result = JsonDocument.Parse((await jobs.GetBlobClient(ManifestFiles.ResultName("one.json")).DownloadContentAsync()).Value.Content.ToString()).RootElement;
+        var job = Assert.Single(result.GetProperty("jobs").EnumerateArray());
+        Assert.Equal(JobUsd, job.GetProperty("cost").GetProperty("estimatedUsd").GetDecimal());
+        var budget = await BudgetAsync(pipeline);
+        Assert.Equal(JobUsd, budget.GetProperty("reservedUsd").GetDecimal() + budget.GetProperty("spentUsd").GetDecimal());
+        Assert.Equal(1, budget.GetProperty("jobs").GetInt32());
+    }
+
+    private static async Task AssertNothingReservedOrSpentAsync(Pipeline pipeline)
+    {
+        var budget = await BudgetAsync(pipeline);
+        Assert.Equal((0m, 0m), (budget.GetProperty("reservedUsd").GetDecimal(), budget.GetProperty("spentUsd").GetDecimal()));
+        Assert.Equal(budget.GetProperty("budgetUsd").GetDecimal(), budget.GetProperty("remainingUsd").GetDecimal());
+    }
+
+    private static async Task<JsonElement> BudgetAsync(Pipeline pipeline)
+    {
+        using var response = await pipeline.Http.GetAsync("/api/budget");
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+    }
+}

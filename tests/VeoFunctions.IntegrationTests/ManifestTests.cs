@@ -1,0 +1,423 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Azure.Storage.Blobs.Models;
+using FalEmulator;
+using Microsoft.DurableTask.Client;
+using VeoFunctions.IntegrationTests.Infrastructure;
+using VeoFunctions.Testing;
+using Xunit.Abstractions;
+
+namespace VeoFunctions.IntegrationTests;
+
+/// <summary>
+/// The second door on real parts: a manifest in the jobs container (Azurite), delivered to the blob-trigger function as
+/// the host's Event Grid path hands it over, runs its jobs on the real Durable Task engine against the fal emulator, and
+/// is answered by the files beside it. Callbacks are in <see cref="CallbackTests"/>.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class ManifestTests(Azurite azurite, ITestOutputHelper output)
+{
+    private const string Secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+    private static readonly string Png = TestImages.DataUri(TestImages.Png());
+
+    private static JsonObject Job(string? id = null, string prompt = "A fox runs through fresh snow", params string[] images)
+    {
+        var job = new JsonObject { ["prompt"] = prompt, ["image_urls"] = new JsonArray([.. (images.Length > 0 ? images : [Png]).Select(i => (JsonNode)i)]) };
+        if (id is not null)
+        {
+            job["id"] = id;
+        }
+
+        return job;
+    }
+
+    private static JsonObject Batch(params JsonObject[] jobs) => new() { ["jobs"] = new JsonArray(jobs) };
+
+    /// <summary>The job a fal submission belongs to: its webhook URL names it.</summary>
+    private static string JobIdOf(SubmissionInfo submission) =>
+        System.Web.HttpUtility.ParseQueryString(new Uri(submission.WebhookUrl!).Query)["job"]!;
+
+    private static void AssertNothingStarted(Pipeline pipeline, List<OrchestrationMetadata> instances)
+    {
+        Assert.Empty(instances);
+        Assert.All(pipeline.Fal.State.Counts, count => Assert.True(count.Value == 0, $"fal got {count.Value} {count.Key} call(s)"));
+    }
+
+    private static List<string> JobIds(JsonElement result) =>
+        [.. result.GetProperty("jobs").EnumerateArray().Select(job => job.GetProperty("jobId").GetString()!)];
+
+    private static void AssertCounts(JsonElement result, int total, int completed)
+    {
+        var counts = result.GetProperty("counts");
+        Assert.Equal(total, counts.GetProperty("total").GetInt32());
+        Assert.Equal(completed, counts.GetProperty("completed").GetInt32());
+        Assert.Equal(total - completed, counts.GetProperty("running").GetInt32() + counts.GetProperty("failed").GetInt32() + counts.GetProperty("cancelled").GetInt32());
+    }
+
+    /// <summary>The job's entry is completed and names a video that is in the videos container.</summary>
+    private static async Task<string> AssertArchivedAsync(Pipeline pipeline, JsonElement entry)
+    {
+        Assert.Equal("completed", entry.GetProperty("phase").GetString());
+        var video = entry.GetProperty("video");
+        Assert.Equal(pipeline.Videos.Name, video.GetProperty("container").GetString());
+        string blobName = video.GetProperty("blobName").GetString()!;
+        Assert.EndsWith($"/{entry.GetProperty("jobId").GetString()}.mp4", blobName, StringComparison.Ordinal);
+        var properties = (await pipeline.Videos.GetBlobClient(blobName).GetPropertiesAsync()).Value;
+        Assert.Equal(video.GetProperty("bytes").GetInt64(), properties.ContentLength);
+        return blobName;
+    }
+
+    // --- 1. A good manifest: its jobs run, its videos are archived, its result file says where ---
+
+    [Fact]
+    public async Task AGoodSingleJobManifest_RunsItsJob_AndItsResultFileSaysCompleted_WithTheVideosLocation()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+
+        var blob = await door.DropAndDeliverAsync("nightly/one.json", Job());
+
+        // At once: the result file, with the job's id and where to ask about it.
+        var started = await door.ReadResultAsync("nightly/one.json");
+        Assert.NotNull(started);
+        Assert.Equal("nightly/one.json", started.Value.GetProperty("manifest").GetString());
+        Assert.Equal((await blob.GetPropertiesAsync()).Value.ETag.ToString(), started.Value.GetProperty("eTag").GetString());
+        var entry = Assert.Single(started.Value.GetProperty("jobs").EnumerateArray().ToList());
+        string jobId = entry.GetProperty("jobId").GetString()!;
+        Assert.Equal(0, entry.GetProperty("index").GetInt32());
+        Assert.Equal($"{pipeline.Functions.BaseUrl.AbsoluteUri.TrimEnd('/')}/api/videos/{jobId}", entry.GetProperty("statusUrl").GetString());
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, (await pipeline.WaitForJobAsync(jobId)).RuntimeStatus);
+        var result = await door.WaitForAllEndedAsync("nightly/one.json");
+        AssertCounts(result, total: 1, completed: 1);
+        string video = await AssertArchivedAsync(pipeline, Assert.Single(result.GetProperty("jobs").EnumerateArray().ToList()));
+        Assert.Equal(jobId, JobIdOf(Assert.Single(pipeline.Fal.State.Submissions)));
+
+        // The status URL answers, and says the same.
+        using var response = await pipeline.Http.GetAsync(new Uri(entry.GetProperty("statusUrl").GetString()!));
+        var status = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("completed", status.GetProperty("phase").GetString());
+        Assert.Equal(video, status.GetProperty("video").GetProperty("blobName").GetString());
+        Assert.Null(await door.ReadErrorsAsync("nightly/one.json"));
+    }
+
+    [Fact]
+    public async Task AGoodBatchOfThree_RunsEachJob_WithTheBatchsDefaults_AndTheResultFileCountsThemAll()
+    {
+        await using var receiver = await CallbackReceiver.StartAsync();
+        await using var pipeline = await Pipeline.StartAsync(azurite, settings: new Dictionary<string, string?> { ["Callbacks:SigningSecret"] = Secret });
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        var manifest = Batch(
+            Job("cat", "A cat naps in the sun"),
+            Job("dog", "A dog chases a ball"),
+            Job("fox", "A fox jumps over a log"));
+        manifest["callback_url"] = receiver.Url("/hook").AbsoluteUri;
+        manifest["priority"] = "low";
+        manifest["jobs"]![1]!["priority"] = "normal";                              // its own priority wins
+        manifest["jobs"]![2]!["callback_url"] = receiver.Url("/status/202").AbsoluteUri; // its own callback wins
+
+        await door.DropAndDeliverAsync("pets/batch.json", manifest);
+
+        var jobs = (await door.ReadResultAsync("pets/batch.json"))!.Value.GetProperty("jobs").EnumerateArray().ToList();
+        Assert.Equal(["cat", "dog", "fox"], jobs.Select(j => j.GetProperty("id").GetString()));
+        Assert.Equal([0, 1, 2], jobs.Select(j => j.GetProperty("index").GetInt32()));
+        var ids = jobs.Select(j => j.GetProperty("jobId").GetString()!).ToList();
+        Assert.Equal(3, ids.Distinct().Count());
+        foreach (string id in ids)
+        {
+            Assert.Equal(OrchestrationRuntimeStatus.Completed, (await pipeline.WaitForJobAsync(id)).RuntimeStatus);
+        }
+
+        var result = await door.WaitForAllEndedAsync("pets/batch.json");
+        AssertCounts(result, total: 3, completed: 3);
+        var videos = new List<string>();
+        foreach (var entry in result.GetProperty("jobs").EnumerateArray())
+        {
+            videos.Add(await AssertArchivedAsync(pipeline, entry));
+        }
+
+        Assert.Equal(3, videos.Distinct().Count());
+        var submissions = pipeline.Fal.State.Submissions.ToDictionary(JobIdOf);
+        Assert.Equal(["low", "normal", "low"], ids.Select(id => submissions[id].Priority));
+        Assert.Equal("A dog chases a ball", JsonDocument.Parse(submissions[ids[1]].InputJson).RootElement.GetProperty("prompt").GetString());
+
+        // Each job's end went to its callback: the batch's for cat and dog, its own for fox.
+        var callbacks = receiver.Received;
+        Assert.Equal(3, callbacks.Count);
+        Assert.All(callbacks, c => Assert.Null(StandardWebhooksSpec.Problem(Secret, c.Header("webhook-id"), c.Header("webhook-timestamp"), c.Header("webhook-signature"), c.Body, DateTimeOffset.UtcNow)));
+        string JobOf(ReceivedCallback c) => JsonDocument.Parse(c.Body).RootElement.GetProperty("jobId").GetString()!;
+        Assert.Equal(new[] { ids[0], ids[1] }.Order(StringComparer.Ordinal), callbacks.Where(c => c.Path == "/hook").Select(JobOf).Order(StringComparer.Ordinal));
+        Assert.Equal(ids[2], JobOf(Assert.Single(callbacks, c => c.Path == "/status/202")));
+    }
+
+    // --- 2. A bad manifest: every problem listed, nothing started ---
+
+    [Fact]
+    public async Task ABadManifest_GetsAnErrorFileListingEveryProblem_AndStartsNothing()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        string notAnImage = "data:image/png;base64," + Convert.ToBase64String("PK\u0003\u0004 not an image at all"u8.ToArray());
+        var noPrompt = Job("no-prompt");
+        noPrompt.Remove("prompt");
+        var typo = Job("typo");
+        typo["promt"] = "A typo";
+        var manifest = Batch(
+            noPrompt,                                                              // 0: prompt missing
+            Job("bad-image", images: notAnImage),                                  // 1: not an image
+            typo,                                                                  // 2: unknown field
+            Job("twin"),                                                           // 3: fine by itself
+            Job("twin"),                                                           // 4: the same id again
+            Job(images: $"{door.Images.Name}/missing.png"));                       // 5: no such blob
+        manifest["colour"] = "blue";                                               // unknown field of the batch
+
+        var blob = await door.DropAndDeliverAsync("bad/batch.json", manifest);
+
+        var errors = await door.ReadErrorsAsync("bad/batch.json");
+        Assert.NotNull(errors);
+        Assert.Equal("bad/batch.json", errors.Value.GetProperty("manifest").GetString());
+        Assert.Equal((await blob.GetPropertiesAsync()).Value.ETag.ToString(), errors.Value.GetProperty("eTag").GetString());
+        var problems = errors.Value.GetProperty("problems").EnumerateArray()
+            .Select(p => (Job: p.GetProperty("job").ValueKind == JsonValueKind.Null ? (int?)null : p.GetProperty("job").GetInt32(),
+                Id: p.GetProperty("id").GetString(), Field: p.GetProperty("field").GetString(), Reason: p.GetProperty("reason").GetString()))
+            .ToList();
+        Assert.All(problems, p => Assert.False(string.IsNullOrWhiteSpace(p.Reason)));
+        Assert.Equal(
+            new (int?, string?, string?)[] { (null, null, "colour"), (0, "no-prompt", "prompt"), (1, "bad-image", "image_urls[0]"), (2, "typo", "promt"), (4, "twin", "id"), (5, null, "image_urls[0]") }
+                .OrderBy(p => p.ToString()),
+            problems.Select(p => (p.Job, p.Id, p.Field)).OrderBy(p => p.ToString()));
+        Assert.Contains("missing.png", problems.Single(p => p.Job == 5).Reason, StringComparison.Ordinal);
+
+        AssertNothingStarted(pipeline, await door.InstancesAsync());
+        Assert.Null(await door.ReadResultAsync("bad/batch.json"));
+    }
+
+    // --- 3. Exactly once ---
+
+    [Fact]
+    public async Task TheSameEvent_DeliveredFiveTimesAtOnce_StartsOneJobPerEntry_AgainLaterNothing_AndAChangedManifestNewJobs()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        var blob = await door.DropAsync("daily/run.json", Batch(Job("a"), Job("b"), Job(prompt: "A heron fishes at dawn")));
+
+        await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => Task.Run(() => door.DeliverAsync(blob))));
+
+        var first = JobIds((await door.ReadResultAsync("daily/run.json"))!.Value);
+        var instances = await door.InstancesAsync();
+        Assert.Equal(first.Order(), instances.Select(i => i.InstanceId).Order());
+        foreach (string id in first)
+        {
+            Assert.Equal(OrchestrationRuntimeStatus.Completed, (await pipeline.WaitForJobAsync(id)).RuntimeStatus);
+        }
+
+        Assert.Equal(first.Order(), pipeline.Fal.State.Submissions.Select(JobIdOf).Order());
+        Assert.Equal(3, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        AssertCounts(await door.WaitForAllEndedAsync("daily/run.json"), total: 3, completed: 3);
+
+        // Redelivered later (Event Grid retries for a day): nothing new, and the finished result file stays as it is.
+        await door.DeliverAsync(blob);
+        Assert.Equal(3, (await door.InstancesAsync()).Count);
+        Assert.Equal(3, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        var after = (await door.ReadResultAsync("daily/run.json"))!.Value;
+        Assert.Equal(first, JobIds(after));
+        AssertCounts(after, total: 3, completed: 3);
+
+        // A changed manifest uploaded under the same name: a new ETag, so new jobs.
+        var changed = await door.DropAsync("daily/run.json", Batch(Job("a"), Job("b", "A changed prompt"), Job(prompt: "A heron fishes at dawn")));
+        await door.DeliverAsync(changed);
+
+        var second = (await door.ReadResultAsync("daily/run.json"))!.Value;
+        Assert.Equal((await changed.GetPropertiesAsync()).Value.ETag.ToString(), second.GetProperty("eTag").GetString());
+        var secondIds = JobIds(second);
+        Assert.Empty(secondIds.Intersect(first));
+        foreach (string id in secondIds)
+        {
+            Assert.Equal(OrchestrationRuntimeStatus.Completed, (await pipeline.WaitForJobAsync(id)).RuntimeStatus);
+        }
+
+        Assert.Equal(6, (await door.InstancesAsync()).Count);
+        Assert.Equal(6, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        AssertCounts(await door.WaitForAllEndedAsync("daily/run.json"), total: 3, completed: 3);
+    }
+
+    // --- 4. What is not a manifest ---
+
+    [Fact]
+    public async Task TheAppsOwnFiles_OtherBlobs_AndBlobsOfAnotherContainer_AreIgnored()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        var other = door.Service.GetBlobContainerClient($"other-{Guid.NewGuid():N}"[..20]);
+        await other.CreateAsync();
+        byte[] job = JsonSerializer.SerializeToUtf8Bytes(Job());
+
+        var blobs = new[]
+        {
+            await ManifestDoor.UploadAsync(door.Jobs, "x/run.result.json", job),
+            await ManifestDoor.UploadAsync(door.Jobs, "x/run.error.json", job),
+            await ManifestDoor.UploadAsync(door.Jobs, "x/RUN.RESULT.JSON", job),
+            await ManifestDoor.UploadAsync(door.Jobs, "x/notes.txt", "prompt: a fox"u8.ToArray()),
+            await ManifestDoor.UploadAsync(door.Jobs, "x/cat.png", TestImages.Png()),
+            await ManifestDoor.UploadAsync(other, "x/run.json", job),
+            door.Jobs.GetBlobClient("x/deleted-since.json"), // the event of a blob that is gone
+        };
+        foreach (var blob in blobs)
+        {
+            await door.DeliverAsync(blob);
+        }
+
+        AssertNothingStarted(pipeline, await door.InstancesAsync());
+        Assert.Equal(["x/RUN.RESULT.JSON", "x/cat.png", "x/notes.txt", "x/run.error.json", "x/run.result.json"], (await door.JobsBlobNamesAsync()).Order(StringComparer.Ordinal));
+        var otherNames = new List<string>();
+        await foreach (var item in other.GetBlobsAsync())
+        {
+            otherNames.Add(item.Name);
+        }
+
+        Assert.Equal(["x/run.json"], otherNames);
+    }
+
+    // --- 5. A big batch ---
+
+    [Fact]
+    public async Task ABatchOf200Jobs_Completes_With200Videos_AndACompleteResultFile()
+    {
+        const int Count = 200;
+        var emulator = new EmulatorOptions { QueueTime = TimeSpan.FromMilliseconds(20), GenerationTime = TimeSpan.FromMilliseconds(50), ProgressLogLines = 0 };
+        await using var pipeline = await Pipeline.StartAsync(azurite, emulator);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        await ManifestDoor.UploadAsync(door.Images, "cat.png", TestImages.Png(32, 24));
+        var manifest = Batch([.. Enumerable.Range(0, Count).Select(i => Job($"clip-{i:000}", $"Clip {i}: a cat naps in the sun", $"{door.Images.Name}/cat.png"))]);
+        manifest["priority"] = "low";
+
+        var clock = Stopwatch.StartNew();
+        await door.DropAndDeliverAsync("big/batch.json", manifest);
+        var started = clock.Elapsed;
+        var result = await door.WaitForAllEndedAsync("big/batch.json", TimeSpan.FromMinutes(5));
+        var ended = clock.Elapsed;
+        output.WriteLine($"200-job batch: all started after {started.TotalSeconds:0.0} s, all ended after {ended.TotalSeconds:0.0} s");
+
+        AssertCounts(result, total: Count, completed: Count);
+        var entries = result.GetProperty("jobs").EnumerateArray().ToList();
+        Assert.Equal(Enumerable.Range(0, Count), entries.Select(e => e.GetProperty("index").GetInt32()));
+        Assert.Equal(Enumerable.Range(0, Count).Select(i => $"clip-{i:000}"), entries.Select(e => e.GetProperty("id").GetString()));
+        Assert.All(entries, e => Assert.Equal("completed", e.GetProperty("phase").GetString()));
+        var named = entries.Select(e => e.GetProperty("video").GetProperty("blobName").GetString()!).ToHashSet();
+        Assert.Equal(Count, named.Count);
+
+        var archived = new HashSet<string>();
+        await foreach (var item in pipeline.Videos.GetBlobsAsync())
+        {
+            if (item.Name.EndsWith(".mp4", StringComparison.Ordinal))
+            {
+                archived.Add(item.Name);
+            }
+        }
+
+        Assert.Equal(named, archived);
+        Assert.Equal(Count, pipeline.Fal.State.Submissions.Count);
+        Assert.Equal(Count, pipeline.Fal.State.Submissions.Select(JobIdOf).Distinct().Count());
+        // Each job's orchestration ends just after it wrote its result.
+        await Poll.UntilAsync(async () => (await door.InstancesAsync()).Count(i => i.RuntimeStatus == OrchestrationRuntimeStatus.Completed) == Count, TimeSpan.FromSeconds(60));
+        Assert.Equal(Count, (await door.InstancesAsync()).Count);
+    }
+
+    // --- 6. Private images ---
+
+    [Fact]
+    public async Task PrivateBlobImages_ByPathAndByUrl_ReachFalByteForByte_AndStayPrivate()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        byte[] cat = TestImages.Png(40, 30), dog = TestImages.NoisyPng(24, 24, seed: 7);
+        await ManifestDoor.UploadAsync(door.Images, "cat.png", cat);
+        var dogBlob = await ManifestDoor.UploadAsync(door.Images, "pets/dog.png", dog);
+
+        await door.DropAndDeliverAsync("private/job.json", Job(images: [$"{door.Images.Name}/cat.png", dogBlob.Uri.AbsoluteUri]));
+
+        string jobId = JobIds((await door.ReadResultAsync("private/job.json"))!.Value).Single();
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, (await pipeline.WaitForJobAsync(jobId)).RuntimeStatus);
+        var sent = JsonDocument.Parse(Assert.Single(pipeline.Fal.State.Submissions).InputJson).RootElement.GetProperty("image_urls")
+            .EnumerateArray().Select(u => u.GetString()!).ToList();
+        Assert.Equal(2, sent.Count);
+        Assert.All(sent, url => Assert.StartsWith(pipeline.Fal.BaseUrl + "/files/", url, StringComparison.Ordinal)); // through fal storage
+        using var anonymous = new HttpClient();
+        Assert.Equal(cat, await anonymous.GetByteArrayAsync(sent[0]));
+        Assert.Equal(dog, await anonymous.GetByteArrayAsync(sent[1]));
+        Assert.Equal(2, pipeline.Fal.State.GetCount(RequestKind.UploadPut));
+
+        // Nothing was made public: the container allows no anonymous access, and an anonymous read is refused.
+        Assert.Equal(PublicAccessType.None, (await door.Images.GetAccessPolicyAsync()).Value.BlobPublicAccess);
+        using var read = await anonymous.GetAsync(dogBlob.Uri);
+        Assert.False(read.IsSuccessStatusCode, $"an anonymous read of the image answered {(int)read.StatusCode}");
+    }
+
+    [Theory]
+    [InlineData("missing.png", null, "There is no blob")]
+    [InlineData("notes.png", "These are notes, not a picture.", "not a PNG, JPEG or WebP image")]
+    public async Task APrivateImageThatIsMissingOrNotAnImage_GetsAnErrorFile_AndStartsNothing(string name, string? content, string reason)
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        if (content is not null)
+        {
+            await ManifestDoor.UploadAsync(door.Images, name, System.Text.Encoding.UTF8.GetBytes(content));
+        }
+
+        await door.DropAndDeliverAsync("private/bad.json", Batch(Job("fine"), Job("broken", images: [Png, $"{door.Images.Name}/{name}"])));
+
+        var problem = Assert.Single((await door.ReadErrorsAsync("private/bad.json"))!.Value.GetProperty("problems").EnumerateArray().ToList());
+        Assert.Equal(1, problem.GetProperty("job").GetInt32());
+        Assert.Equal("broken", problem.GetProperty("id").GetString());
+        Assert.Equal("image_urls[1]", problem.GetProperty("field").GetString());
+        Assert.Contains(reason, problem.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        AssertNothingStarted(pipeline, await door.InstancesAsync());
+        Assert.Null(await door.ReadResultAsync("private/bad.json"));
+    }
+
+    // --- 7. Priority ---
+
+    [Fact]
+    public async Task LowPriority_FromAManifestOrAnHttpBody_ReachesFalsLowPriorityQueue()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        var low = Job();
+        low["priority"] = "low";
+
+        await door.DropAndDeliverAsync("priority/low.json", low);
+        string manifestJob = JobIds((await door.ReadResultAsync("priority/low.json"))!.Value).Single();
+        string httpLow = await pipeline.StartJobAsync(new { prompt = "A fox", image_urls = new[] { Png }, priority = "low" });
+        string httpDefault = await pipeline.StartJobAsync(new { prompt = "A fox", image_urls = new[] { Png } });
+        foreach (string id in new[] { manifestJob, httpLow, httpDefault })
+        {
+            Assert.Equal(OrchestrationRuntimeStatus.Completed, (await pipeline.WaitForJobAsync(id)).RuntimeStatus);
+        }
+
+        var priorities = pipeline.Fal.State.Submissions.ToDictionary(JobIdOf, s => s.Priority);
+        Assert.Equal("low", priorities[manifestJob]);
+        Assert.Equal("low", priorities[httpLow]);
+        Assert.Equal("normal", priorities[httpDefault]);
+    }
+
+    [Fact]
+    public async Task AnUnknownPriority_IsRefusedAtBothDoors()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        var urgent = Job();
+        urgent["priority"] = "urgent";
+
+        await door.DropAndDeliverAsync("priority/urgent.json", urgent);
+        using var response = await pipeline.PostJobAsync(new { prompt = "A fox", image_urls = new[] { Png }, priority = "urgent" });
+
+        Assert.Equal("priority", Assert.Single((await door.ReadErrorsAsync("priority/urgent.json"))!.Value.GetProperty("problems").EnumerateArray().ToList()).GetProperty("field").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").TryGetProperty("priority", out _));
+        AssertNothingStarted(pipeline, await door.InstancesAsync());
+    }
+}

@@ -1,0 +1,103 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using VeoFunctions.Functions;
+using VeoFunctions.Http;
+using VeoFunctions.Jobs;
+using VeoFunctions.Money;
+using VeoFunctions.Storage;
+using VeoFunctions.Tests.Support;
+
+namespace VeoFunctions.Tests.Functions;
+
+/// <summary>The HTTP door's money: the estimate in the 202 and the job's input, and a budget that refuses before anything starts.</summary>
+public sealed class StartVideoJobCostTests
+{
+    private readonly FakeBlobStorage _storage = new();
+    private readonly FakeDurableClient _durable = new();
+    private readonly JobOptions _jobs = TestBodies.Jobs();
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-08-20T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+    private readonly MoneyOptions _money = TestMoney.Options();
+
+    private StartVideoJob Function()
+    {
+        var containers = _storage.Containers();
+        var spending = TestMoney.Spending(containers, _time, _money);
+        var scheduler = new JobScheduler(new ImageStaging(containers), new JobClaims(containers, _time), new JobIndex(containers), Options.Create(_jobs), _time, spending);
+        return new StartVideoJob(TestBodies.Parser(_jobs), scheduler, Options.Create(_jobs), spending);
+    }
+
+    private Task<IActionResult> PostAsync(JsonNode body, string? key = null) =>
+        Function().RunAsync(TestRequests.Post(TestBodies.Bytes(body), headers: key is null ? null : new Dictionary<string, string> { [StartVideoJob.IdempotencyKeyHeader] = key }), _durable.Object, CancellationToken.None);
+
+    private static JsonObject Body(string resolution = "1080p", bool audio = true)
+    {
+        var body = TestBodies.Valid();
+        body["resolution"] = resolution;
+        body["generate_audio"] = audio;
+        return body;
+    }
+
+    [Fact]
+    public async Task TheAnswer_CarriesTheEstimate_AndSoDoesTheJobsInput()
+    {
+        var result = await PostAsync(Body("4k", audio: false));
+
+        var cost = TestRequests.BodyOf(result).GetProperty("cost");
+        Assert.Equal(3.20m, cost.GetProperty("estimatedUsd").GetDecimal());
+        Assert.True(cost.GetProperty("isEstimate").GetBoolean());
+        Assert.Equal("pending", cost.GetProperty("billing").GetString());
+        Assert.Equal(0.40m, cost.GetProperty("usdPerSecond").GetDecimal());
+        var input = _durable.Scheduled.Single().Input as VideoJobInput;
+        Assert.Equal(3.20m, input!.Quote!.Estimate.EstimatedUsd);
+        Assert.Null(input.Quote.BudgetDay);
+    }
+
+    [Fact]
+    public async Task OverTheBudget_Is402WithRetryAfter_AndNothingIsStarted()
+    {
+        _money.DailyBudgetUsd = 5m;
+        Assert.IsType<AcceptedResult>(await PostAsync(Body()));
+        var request = TestRequests.Post(TestBodies.Bytes(Body()));
+
+        var result = await Function().RunAsync(request, _durable.Object, CancellationToken.None);
+
+        Assert.Equal(StatusCodes.Status402PaymentRequired, TestRequests.StatusOf(result));
+        var problem = Assert.IsType<ProblemDetails>(Assert.IsAssignableFrom<ObjectResult>(result).Value);
+        Assert.EndsWith("/over-budget", problem.Type, StringComparison.Ordinal);
+        Assert.Contains("1.80 USD left", problem.Detail, StringComparison.Ordinal);
+        Assert.Equal(3.2m, problem.Extensions["estimatedUsd"]);
+        Assert.Equal(TimeSpan.FromHours(12), Assert.IsType<Problems.RetryLaterResult>(result).RetryAfter);
+        Assert.Single(_durable.Scheduled);
+    }
+
+    [Fact]
+    public async Task AKeyRefusedForTheBudget_StartsItsJobOnceTheBudgetHasRoom()
+    {
+        _money.DailyBudgetUsd = 1m;
+        Assert.Equal(StatusCodes.Status402PaymentRequired, TestRequests.StatusOf(await PostAsync(Body(), key: "order-7")));
+
+        _money.DailyBudgetUsd = 10m;
+        var result = await PostAsync(Body(), key: "order-7");
+
+        Assert.IsType<AcceptedResult>(result);
+        Assert.False(TestRequests.BodyOf(result).GetProperty("replayed").GetBoolean());
+        Assert.Equal(new DateOnly(2026, 8, 20), (_durable.Scheduled.Single().Input as VideoJobInput)!.Quote!.BudgetDay);
+    }
+
+    [Fact]
+    public async Task AReplayedKey_IsTheSameJob_AndReservesNothingMore()
+    {
+        _money.DailyBudgetUsd = 5m;
+        Assert.IsType<AcceptedResult>(await PostAsync(Body(), key: "order-8"));
+
+        var replay = await PostAsync(Body(), key: "order-8");
+
+        Assert.True(TestRequests.BodyOf(replay).GetProperty("replayed").GetBoolean());
+        var budget = await new DailyBudget(_storage.Containers(), Options.Create(_money), _time, Microsoft.Extensions.Logging.Abstractions.NullLogger<DailyBudget>.Instance)
+            .ReadAsync(new DateOnly(2026, 8, 20), CancellationToken.None);
+        Assert.Equal(3.2m, budget.ReservedUsd);
+    }
+}

@@ -1,0 +1,118 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using VeoFunctions.Money;
+using VeoFunctions.Tests.Support;
+
+namespace VeoFunctions.Tests.Money;
+
+/// <summary>Reservation, settlement and release on the day's budget document (concurrency: the integration tests, on Azurite).</summary>
+public sealed class DailyBudgetTests
+{
+    private static readonly DateOnly Day = new(2026, 8, 20);
+    private readonly FakeBlobStorage _storage = new();
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-08-20T22:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+    private readonly MoneyOptions _money = new() { DailyBudgetUsd = 10m };
+
+    private DailyBudget Budget() => new(_storage.Containers(), Options.Create(_money), _time, NullLogger<DailyBudget>.Instance);
+
+    [Fact]
+    public async Task AReservationThatFits_IsKept_AndCountsAsReserved()
+    {
+        var reservation = await Budget().ReserveAsync(Day, [("job1", 3.2m)], CancellationToken.None);
+
+        Assert.True(reservation.Reserved);
+        Assert.Equal(["job1"], reservation.Created);
+        var budget = await Budget().ReadAsync(Day, CancellationToken.None);
+        Assert.Equal((10m, 3.2m, 0m, 6.8m), (budget.BudgetUsd, budget.ReservedUsd, budget.SpentUsd, budget.RemainingUsd));
+        Assert.Equal(DateTimeOffset.Parse("2026-08-21T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture), budget.ResetsAt);
+        Assert.Equal(7200, budget.SecondsToReset);
+    }
+
+    [Fact]
+    public async Task AReservationThatWouldExceedTheBudget_IsRefused_AndChangesNothing()
+    {
+        var budget = Budget();
+        await budget.ReserveAsync(Day, [("job1", 3.2m), ("job2", 3.2m), ("job3", 3.2m)], CancellationToken.None);
+
+        var refused = await budget.ReserveAsync(Day, [("job4", 3.2m)], CancellationToken.None);
+
+        Assert.False(refused.Reserved);
+        Assert.Equal(3.2m, refused.NeededUsd);
+        Assert.Equal(0.4m, refused.Budget.RemainingUsd);
+        Assert.Equal(9.6m, (await budget.ReadAsync(Day, CancellationToken.None)).ReservedUsd);
+        Assert.Contains("0.40 USD left", refused.Budget.Refusal(refused.NeededUsd), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ABatch_IsReservedWhole_OrNotAtAll()
+    {
+        var budget = Budget();
+
+        var refused = await budget.ReserveAsync(Day, [("a", 3.2m), ("b", 3.2m), ("c", 3.2m), ("d", 3.2m)], CancellationToken.None);
+
+        Assert.False(refused.Reserved);
+        Assert.Equal(12.8m, refused.NeededUsd);
+        Assert.Equal(0, (await budget.ReadAsync(Day, CancellationToken.None)).Jobs);
+    }
+
+    [Fact]
+    public async Task ReservingAgainForAJobThatHoldsAReservation_CountsItOnce()
+    {
+        var budget = Budget();
+        await budget.ReserveAsync(Day, [("job1", 3.2m)], CancellationToken.None);
+
+        var again = await budget.ReserveAsync(Day, [("job1", 3.2m)], CancellationToken.None);
+
+        Assert.True(again.Reserved);
+        Assert.Empty(again.Created);
+        Assert.Equal(3.2m, (await budget.ReadAsync(Day, CancellationToken.None)).ReservedUsd);
+    }
+
+    [Fact]
+    public async Task ARelease_GivesTheEstimateBack()
+    {
+        var budget = Budget();
+        await budget.ReserveAsync(Day, [("job1", 3.2m)], CancellationToken.None);
+
+        await budget.SettleAsync(Day, "job1", 3.2m, null, billed: false, CancellationToken.None);
+
+        var after = await budget.ReadAsync(Day, CancellationToken.None);
+        Assert.Equal((0m, 0m, 10m), (after.ReservedUsd, after.SpentUsd, after.RemainingUsd));
+    }
+
+    [Fact]
+    public async Task FalsBilledCost_ReplacesTheEstimate()
+    {
+        var budget = Budget();
+        await budget.ReserveAsync(Day, [("job1", 3.2m)], CancellationToken.None);
+
+        await budget.SettleAsync(Day, "job1", 3.2m, 2.5m, billed: true, CancellationToken.None);
+
+        var after = await budget.ReadAsync(Day, CancellationToken.None);
+        Assert.Equal((0m, 2.5m, 7.5m), (after.ReservedUsd, after.SpentUsd, after.RemainingUsd));
+    }
+
+    [Fact]
+    public async Task ABilledJobWithoutItsBillKnown_CountsItsEstimateAsSpent()
+    {
+        var budget = Budget();
+        await budget.ReserveAsync(Day, [("job1", 3.2m)], CancellationToken.None);
+
+        await budget.SettleAsync(Day, "job1", 3.2m, null, billed: true, CancellationToken.None);
+
+        Assert.Equal(3.2m, (await budget.ReadAsync(Day, CancellationToken.None)).SpentUsd);
+    }
+
+    [Fact]
+    public async Task WithoutABudget_TheDayStillShowsItsSpend_ButNoLimit()
+    {
+        _money.DailyBudgetUsd = null;
+
+        var snapshot = await Budget().ReadAsync(Day, CancellationToken.None);
+
+        Assert.False(snapshot.Enabled);
+        Assert.Null(snapshot.RemainingUsd);
+        Assert.False(Budget().Enabled);
+    }
+}
