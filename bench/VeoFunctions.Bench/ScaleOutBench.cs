@@ -20,7 +20,7 @@ namespace VeoFunctions.Bench;
 /// </summary>
 internal static class ScaleOutBench
 {
-    public static readonly string[] Variants = ["intake-1", "intake-3", "burst-1", "burst-3", "burst-3-kill", "webhook-3", "transactions-1", "transactions-3"];
+    public static readonly string[] Variants = ["intake-1", "intake-3", "intake-photo-1", "burst-1", "burst-3", "burst-3-kill", "webhook-3", "transactions-1", "transactions-3"];
 
     private static readonly TimeSpan Generation = TimeSpan.FromSeconds(10);
 
@@ -42,6 +42,9 @@ internal static class ScaleOutBench
             {
                 case "intake-1" or "intake-3":
                     await IntakeAsync(azurite, instances, output);
+                    break;
+                case "intake-photo-1":
+                    await IntakeAsync(azurite, instances, output, photo: true);
                     break;
                 case "burst-1" or "burst-3" or "burst-3-kill":
                     await BurstAsync(azurite, instances, kill: variant.EndsWith("kill", StringComparison.Ordinal), output);
@@ -68,9 +71,23 @@ internal static class ScaleOutBench
 
     // ---- intake alone -------------------------------------------------------------------------------------------
 
-    private static async Task IntakeAsync(BenchAzurite azurite, int instances, BufferedOutput output)
+    /// <summary>A photo-sized reference image (1024×768, incompressible: about 2.3 MB, 3.1 MB as base64), as users send.</summary>
+    private static readonly Lazy<string> Photo = new(() => IntegrationTests.Infrastructure.TestImages.DataUri(IntegrationTests.Infrastructure.TestImages.NoisyPng(1024, 768, seed: 7)));
+
+    private static object PhotoBody() => new
     {
-        int jobs = BurstJobs;
+        prompt = "A chimpanzee in overalls plays with butterflies",
+        image_urls = new[] { Photo.Value },
+        aspect_ratio = "16:9",
+        resolution = "720p",
+        generate_audio = false,
+    };
+
+    private static async Task IntakeAsync(BenchAzurite azurite, int instances, BufferedOutput output, bool photo = false)
+    {
+        // Photo-sized bodies are 3 MB each: 100 at once keep the load generator's memory sane.
+        int jobs = photo ? Math.Min(BurstJobs, 100) : BurstJobs;
+        Func<object> body = photo ? PhotoBody : () => Jobs.Body(1);
         var options = ScaleOutOptions.Burst(Generation, instances) with { Workers = false };
         await using var rig = await ScaleOutRig.StartAsync(azurite.Azurite, output, options);
 
@@ -88,10 +105,10 @@ internal static class ScaleOutBench
         }
 
         await using var cpu = new CpuMeter(() => Processes(rig, azurite));
-        var (first, posts) = await ScaleOutBurst.PostAllAsync(rig, jobs, () => Jobs.Body(1));
+        var (first, posts) = await ScaleOutBurst.PostAllAsync(rig, jobs, body);
         var last = posts.Max(p => p.At);
         await Task.Delay(300); // one more CPU reading past the last answer
-        PrintIntake($"5a. Intake alone — {jobs} POSTs at once to {instances} instance(s), no durable workers", instances, jobs, first, last, posts, cpu);
+        PrintIntake($"5a. Intake alone — {jobs} POSTs at once to {instances} instance(s), {(photo ? "each with a 2.3 MB photo" : "each with a small PNG")}, no durable workers", instances, jobs, first, last, posts, cpu);
         Console.WriteLine("""
 
             No worker is connected, so the sidecars start no dispatcher: the CPU above is the doors (read, parse and check the
@@ -142,7 +159,10 @@ internal static class ScaleOutBench
             .Row("every job completed, one fal submission each, one .mp4 each with fal's bytes (checked)", "yes")
             .Row("submissions at fal / distinct jobs", $"{state.Submissions.Count} / {state.Submissions.Select(s => ScaleOutChecks.JobOf(s.WebhookUrl)).Distinct().Count()}")
             .Row("status calls (polling fallback)", state.GetCount(RequestKind.Status))
-            .Row("webhook attempts (failed)", $"{state.WebhookDeliveries.Count} ({state.WebhookDeliveries.Count(d => !d.Succeeded)})")
+            .Row("jobs whose first submit died with its instance before reaching fal (submitted once the list proved it, Deadline + MaxGenerationTime later)",
+                burst.Ended.Count(e => (e.SerializedOutput?.Contains("submitted again", StringComparison.Ordinal) ?? false) || (e.SerializedCustomStatus?.Contains("submitted again", StringComparison.Ordinal) ?? false)))
+            .Row("webhook attempts (failed: what the attempt got)", $"{state.WebhookDeliveries.Count} ({state.WebhookDeliveries.Count(d => !d.Succeeded)}" +
+                string.Concat(state.WebhookDeliveries.Where(d => !d.Succeeded).GroupBy(d => d.StatusCode is { } code ? $"HTTP {code}" : d.Error ?? "no answer").Select(g => $"; {g.Key} x{g.Count()}")) + ")")
             .Row("webhooks per instance / on an instance not holding the job's partition", $"{string.Join(", ", hooks.PerInstance.OrderBy(p => p.Key).Select(p => $"{p.Key}: {p.Value}"))} / {hooks.OnNonOwner} of {hooks.Total}")
             .Row("first / last submit at fal", $"{Table.Ms(state.Submissions.Min(s => s.SubmittedAt) - burst.FirstPost)} / {Table.Ms(state.Submissions.Max(s => s.SubmittedAt) - burst.FirstPost)}")
             .Row("last webhook", Table.Ms(state.WebhookDeliveries.Max(d => d.At) - burst.FirstPost))
@@ -150,6 +170,13 @@ internal static class ScaleOutBench
             .Row("wall time / generation time", $"{wall / Generation:0.00}x (goal <= 1.5x)")
             .Row("CPU per job, whole run (all processes)", $"{all.Values.Aggregate(TimeSpan.Zero, (a, b) => a + b).TotalMilliseconds / jobs:0} ms ({string.Join(", ", all.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value.TotalMilliseconds / jobs:0}"))})")
             .Print();
+
+        if (ScaleOutChecks.WebhooksAnsweredWith5xx(rig) is { Count: > 0 } answered5xx)
+        {
+            Console.WriteLine($"\nWebhook deliveries an instance answered 5xx: {string.Join("; ", answered5xx.GroupBy(r => (r.Instance, r.Status)).Select(g =>
+                $"instance {g.Key.Instance} {g.Key.Status} x{g.Count()} ({string.Join(", ", g.Select(r => Table.Ms(r.At - burst.FirstPost)))})"))}" +
+                (burst.Killed is { } dead ? $"; instance {dead.Instance.Index} was killed at {Table.Ms(dead.KilledAt - burst.FirstPost)}" : ""));
+        }
 
         if (burst.Killed is { } killed)
         {

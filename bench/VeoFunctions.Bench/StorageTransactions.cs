@@ -79,12 +79,20 @@ internal static partial class StorageTransactions
             default:
             {
                 string container = first == work ? "work" : first == videos ? "videos" : first.StartsWith(hub, StringComparison.Ordinal) ? first[hub.Length..].TrimStart('-') : first;
-                string area = container == "work" && path.Length > 1 ? "/" + path[1] : "";
+                // The work container's blobs by kind: "ledger/*/submission.json", "staged/*/0.png", "*/…" (a job id's own folder).
+                string area = container == "work" && path.Length > 1 ? "/" + string.Join('/', path.Skip(1).Select(Uri.UnescapeDataString).Select(KindOf)) : "";
                 string comp = System.Web.HttpUtility.ParseQueryString(query)["comp"] is { } c ? " " + c : "";
                 return $"blob {container}{area}: {method}{comp}";
             }
         }
     }
+
+    // A job id (32 hex digits, or "k" and 31 for an Idempotency-Key's; the index prefixes it with ticks) is "*", and so is what is named after one.
+    private static string KindOf(string segment) =>
+        JobIdLike().IsMatch(segment) ? "*" + JobIdLike().Replace(segment, "", 1) : segment;
+
+    [GeneratedRegex(@"^([0-9]{19}-)?k?[0-9a-f]{31,32}")]
+    private static partial Regex JobIdLike();
 
     [GeneratedRegex(@"^(?<at>\S+Z) \S+ info: (?<service>Blob|Queue|Table)StorageContextMiddleware: RequestMethod=(?<method>\S+) RequestURL=(?<url>\S+)")]
     private static partial Regex RequestLine();

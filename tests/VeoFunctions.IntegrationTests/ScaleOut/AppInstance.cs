@@ -23,8 +23,10 @@ public sealed class AppInstance : IAsyncDisposable
     private readonly IReadOnlyDictionary<string, string> _workerEnvironment;
     private readonly IConfiguration _configuration;
     private readonly List<ChildProcess> _processes = [];
-    private readonly GrpcChannel _channel;
-    private readonly GrpcDurableTaskClient _grpcClient;
+    private readonly int _sidecarPort;
+    private readonly string _appVersion;
+    private GrpcChannel? _channel;
+    private GrpcDurableTaskClient? _grpcClient;
     private readonly bool _withWorker;
     private int _starts;
 
@@ -40,12 +42,8 @@ public sealed class AppInstance : IAsyncDisposable
         _configuration = configuration;
         _sidecarEnvironment = sidecarEnvironment;
         _workerEnvironment = workerEnvironment;
-        _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{sidecarPort}");
-
-        // What the Functions host hands the app's functions: a client of this instance's own backend, stamping
-        // host.json's defaultVersion on new instances, and as strict as the host's (HostLikeDurableClient).
-        _grpcClient = new GrpcDurableTaskClient($"instance{index}", new GrpcDurableTaskClientOptions { Channel = _channel, DefaultVersion = appVersion ?? "" }, NullLogger.Instance);
-        Client = new HostLikeDurableClient(_grpcClient);
+        _sidecarPort = sidecarPort;
+        _appVersion = appVersion ?? "";
     }
 
     public int Index { get; }
@@ -53,8 +51,8 @@ public sealed class AppInstance : IAsyncDisposable
     /// <summary>The sidecar's worker id: its name in the partition table, the same across restarts.</summary>
     public string WorkerId { get; }
 
-    /// <summary>This instance's durable client, as its HTTP functions get it.</summary>
-    public HostLikeDurableClient Client { get; }
+    /// <summary>This instance's durable client, as its HTTP functions get it (a new one each time the instance starts).</summary>
+    public HostLikeDurableClient Client { get; private set; } = null!;
 
     public FunctionsHttpHost? Doors { get; private set; }
 
@@ -94,6 +92,15 @@ public sealed class AppInstance : IAsyncDisposable
             await Sidecar.WaitForLineAsync(line => line.StartsWith("SIDECAR: worker connected", StringComparison.Ordinal), StartTimeout, "a connected worker", after);
         }
 
+        // A restarted instance is a new process: its client gets a new channel, not one that saw the old backend die
+        // (that one fails its first calls while it backs off, which no real instance would do).
+        await DisposeClientAsync();
+        _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_sidecarPort}");
+
+        // What the Functions host hands the app's functions: a client of this instance's own backend, stamping
+        // host.json's defaultVersion on new instances, and as strict as the host's (HostLikeDurableClient).
+        _grpcClient = new GrpcDurableTaskClient($"instance{Index}", new GrpcDurableTaskClientOptions { Channel = _channel, DefaultVersion = _appVersion }, NullLogger.Instance);
+        Client = new HostLikeDurableClient(_grpcClient);
         Doors = await StartDoorsAsync();
     }
 
@@ -116,8 +123,7 @@ public sealed class AppInstance : IAsyncDisposable
         }
 
         await StopDoorsAsync();
-        await _grpcClient.DisposeAsync();
-        _channel.Dispose();
+        await DisposeClientAsync();
     }
 
     // A port picked free can be taken before Kestrel binds it (another server of this run starting meanwhile): pick again.
@@ -133,6 +139,18 @@ public sealed class AppInstance : IAsyncDisposable
             {
             }
         }
+    }
+
+    private async Task DisposeClientAsync()
+    {
+        if (_grpcClient is not null)
+        {
+            await _grpcClient.DisposeAsync();
+            _grpcClient = null;
+        }
+
+        _channel?.Dispose();
+        _channel = null;
     }
 
     private async Task StopDoorsAsync()

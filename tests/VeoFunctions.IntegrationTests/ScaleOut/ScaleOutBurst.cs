@@ -88,7 +88,7 @@ public static class ScaleOutBurst
     private static async Task<KilledInstance> KillAndBringBackAsync(ScaleOutRig rig, int jobs)
     {
         // Mid-burst: a third of the videos are ready and being archived, the rest still generating.
-        await WaitUntilAsync(() => rig.Fal.State.WebhookDeliveries.Count(d => d.Succeeded) >= jobs / 3, "a third of fal's webhooks", TimeSpan.FromMinutes(3));
+        await WaitUntilAsync(() => rig.Fal.State.WebhookDeliveries.Count(d => d.Succeeded) >= jobs / 3, "a third of fal's webhooks", TimeSpan.FromMinutes(5));
         var leases = await rig.Partitions.ReadAsync();
         var victim = rig.Instances.Where(i => i.IsUp).OrderByDescending(i => leases.Count(l => l.Owner == i.WorkerId)).ThenBy(i => i.Index).First();
         var held = leases.Where(l => l.Owner == victim.WorkerId).Select(l => l.Partition).ToList();

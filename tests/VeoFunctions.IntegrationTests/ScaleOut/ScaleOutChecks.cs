@@ -87,6 +87,17 @@ public static class ScaleOutChecks
         return new WebhookSpread(hooks.GroupBy(h => h.Instance).ToDictionary(g => g.Key, g => g.Count()), hooks.Count, onNonOwner);
     }
 
+    /// <summary>
+    /// fal's webhook deliveries an instance itself answered with a 5xx: not the front failing to pass one on, nor fal
+    /// giving up waiting (its attempt timeout under load). A live instance must never do that to a genuine delivery; one
+    /// dying under it may (its durable backend is gone), as a real instance's connection would break, and fal retries.
+    /// </summary>
+    public static IReadOnlyList<FrontRequest> WebhooksAnsweredWith5xx(ScaleOutRig rig)
+    {
+        ArgumentNullException.ThrowIfNull(rig);
+        return rig.Front.Served.Where(r => r.Path == "/api/fal/webhook" && r.Error is null && r.Status >= 500).ToList();
+    }
+
     /// <summary>The job a webhook URL names (<c>?job=…</c>).</summary>
     public static string? JobOf(string? webhookUrl) =>
         webhookUrl is null ? null : System.Web.HttpUtility.ParseQueryString(new Uri(webhookUrl).Query)["job"];
