@@ -9,7 +9,7 @@ namespace VeoFunctions.Bench;
 /// </summary>
 internal static class BenchRunner
 {
-    private static readonly string[] Sections = ["calls", "overhead", "overhead-azurestorage", "archive", "burst"];
+    private static readonly string[] Sections = ["calls", "overhead", "overhead-azurestorage", "archive", "burst", "scaleout"];
 
     /// <summary>host.json's extensions.durableTask.storageProvider.maxQueuePollingInterval, passed to the durable sidecar.</summary>
     public const string ProductionQueuePolling = "00:00:01";
@@ -34,9 +34,11 @@ internal static class BenchRunner
         var wanted = args.Length == 0 || args.Contains("all", StringComparer.OrdinalIgnoreCase)
             ? Sections
             : args.Select(a => a.ToLowerInvariant()).ToArray();
-        if (wanted.Except(Sections).ToList() is { Count: > 0 } unknown)
+
+        // "scaleout:burst-3-kill" runs one variant of the section.
+        if (wanted.Where(w => !Sections.Contains(w) && !(w.StartsWith("scaleout:", StringComparison.Ordinal) && ScaleOutBench.Variants.Contains(w["scaleout:".Length..]))).ToList() is { Count: > 0 } unknown)
         {
-            Console.Error.WriteLine($"Unknown section(s): {string.Join(", ", unknown)}. Use: all | {string.Join(" | ", Sections)}");
+            Console.Error.WriteLine($"Unknown section(s): {string.Join(", ", unknown)}. Use: all | {string.Join(" | ", Sections)} | scaleout:{string.Join("|", ScaleOutBench.Variants)}");
             return 2;
         }
 
@@ -55,6 +57,8 @@ internal static class BenchRunner
                     new Run(section, "idle-queues", null, SidecarPolling: ProductionQueuePolling),
                 ],
                 "burst" => [new Run(section, "many-slots", ManySlots, BurstMinThreads)],
+                "scaleout" => ScaleOutBench.Variants.Select(v => new Run(section, v, null)),
+                _ when section.StartsWith("scaleout:", StringComparison.Ordinal) => [new Run("scaleout", section["scaleout:".Length..], null)],
                 _ => [new Run(section, "default", null)],
             });
         }
@@ -125,7 +129,7 @@ internal static class BenchRunner
             ThreadPool.SetMinThreads(minThreads, Math.Max(io, minThreads));
         }
 
-        await using var azurite = await BenchAzurite.StartAsync();
+        await using var azurite = await BenchAzurite.StartAsync(section == "scaleout" ? ScaleOutBench.DebugLogFor(variant) : null);
         try
         {
             switch (section)
@@ -155,6 +159,9 @@ internal static class BenchRunner
                     break;
                 case "burst":
                     await BurstBench.RunAsync(azurite);
+                    break;
+                case "scaleout":
+                    await ScaleOutBench.RunAsync(azurite, variant);
                     break;
             }
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using FalEmulator;
 using Microsoft.DurableTask.Client;
 using VeoFunctions.IntegrationTests.Crash;
-using Xunit.Abstractions;
 
 namespace VeoFunctions.Bench;
 
@@ -88,33 +87,5 @@ internal static class OverheadAzureStorageBench
     {
         string id = await rig.StartJobAsync(Jobs.Body(1));
         return (id, await rig.WaitForJobAsync(id, TimeSpan.FromMinutes(5)));
-    }
-
-    /// <summary>CrashRig's log (its own lines, then the helper processes' output at dispose): kept, printed only on failure.</summary>
-    private sealed class BufferedOutput : ITestOutputHelper
-    {
-        private readonly Lock _gate = new();
-        private readonly List<string> _lines = [];
-
-        public IReadOnlyList<string> Lines
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    return _lines.ToList();
-                }
-            }
-        }
-
-        public void WriteLine(string message)
-        {
-            lock (_gate)
-            {
-                _lines.Add(message);
-            }
-        }
-
-        public void WriteLine(string format, params object[] args) => WriteLine(string.Format(System.Globalization.CultureInfo.InvariantCulture, format, args));
     }
 }

@@ -4,6 +4,7 @@ using System.Runtime;
 using System.Runtime.InteropServices;
 using System.Text;
 using VeoFunctions.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace VeoFunctions.Bench;
 
@@ -163,12 +164,49 @@ internal sealed class BenchAzurite : IAsyncDisposable
 
     public Azurite Azurite { get; }
 
-    public static async Task<BenchAzurite> StartAsync()
+    /// <param name="debugLog">Where Azurite logs every request it serves (to count storage transactions), or null.</param>
+    public static async Task<BenchAzurite> StartAsync(string? debugLog = null)
     {
-        var azurite = new Azurite();
+        var azurite = new Azurite { DebugLogPath = debugLog };
         await azurite.InitializeAsync();
         return new BenchAzurite(azurite);
     }
 
     public async ValueTask DisposeAsync() => await Azurite.DisposeAsync();
+}
+
+/// <summary>
+/// A rig's log (its own lines, then the helper processes' output at dispose): kept, printed only on failure. With
+/// <c>echoRigLines</c>, the rig's own timestamped lines ("[  12.345s] …") are printed as they come.
+/// </summary>
+internal sealed class BufferedOutput(bool echoRigLines = false) : ITestOutputHelper
+{
+    private readonly Lock _gate = new();
+    private readonly List<string> _lines = [];
+
+    public IReadOnlyList<string> Lines
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lines.ToList();
+            }
+        }
+    }
+
+    public void WriteLine(string message)
+    {
+        if (echoRigLines && message.StartsWith('['))
+        {
+            Console.WriteLine(message);
+        }
+
+        lock (_gate)
+        {
+            _lines.Add(message);
+        }
+    }
+
+    public void WriteLine(string format, params object[] args) => WriteLine(string.Format(CultureInfo.InvariantCulture, format, args));
 }

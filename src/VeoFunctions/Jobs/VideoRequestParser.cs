@@ -170,30 +170,37 @@ public sealed class VideoRequestParser(IOptions<JobOptions> jobOptions, IOptions
         foreach (var item in array.EnumerateArray())
         {
             string field = $"image_urls[{index}]";
-            if (item.ValueKind != JsonValueKind.String)
+            // Read once: each GetString() copies the value, and a data: URI is the whole image in base64.
+            string? text = item.ValueKind == JsonValueKind.String ? item.GetString() : null;
+            if (text is null)
             {
                 errors.Add(field, "Must be a string: an https URL or a data: URI.");
             }
-            else if (DataUri.IsDataUri(item.GetString()))
+            else if (DataUri.IsDataUri(text))
             {
-                if (!DataUri.TryParse(item.GetString(), options.MaxImageBytes, out _, out var bytes, out var error))
+                if (!DataUri.TryParse(text, options.MaxImageBytes, out _, out var bytes, out var error))
                 {
                     errors.Add(field, error);
                 }
-                else if (ImageInspector.Inspect(bytes, options) is { IsAccepted: false } rejected)
-                {
-                    errors.Add(field, rejected.RejectionReason!);
-                }
                 else
                 {
-                    images.Add(new DraftImage(index, null, bytes, ImageInspector.Inspect(bytes, options).Image));
+                    // Inspected once: the check's result is also the image's description.
+                    var inspection = ImageInspector.Inspect(bytes, options);
+                    if (inspection.IsAccepted)
+                    {
+                        images.Add(new DraftImage(index, null, bytes, inspection.Image));
+                    }
+                    else
+                    {
+                        errors.Add(field, inspection.RejectionReason);
+                    }
                 }
             }
-            else if (ownBlob?.Invoke(item.GetString()!) is { } blob)
+            else if (ownBlob?.Invoke(text) is { } blob)
             {
                 images.Add(new DraftImage(index, null, ReadOnlyMemory<byte>.Empty, null, blob)); // read and checked by the manifest door
             }
-            else if (!ImageUrlPolicy.TryValidate(item.GetString(), options, out var uri, out var reason))
+            else if (!ImageUrlPolicy.TryValidate(text, options, out var uri, out var reason))
             {
                 errors.Add(field, reason);
             }

@@ -19,6 +19,12 @@ public sealed class Azurite : IAsyncLifetime
 
     public int TablePort { get; } = LoopbackPorts.Free();
 
+    /// <summary>Where Azurite writes its debug log (every request it serves), or null for none: for counting storage transactions.</summary>
+    public string? DebugLogPath { get; init; }
+
+    /// <summary>The Azurite process (its CPU time is part of a benchmark's cost).</summary>
+    public int? ProcessId => _process?.Id;
+
     public string ConnectionString =>
         $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
         $"BlobEndpoint=http://127.0.0.1:{BlobPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;" +
@@ -43,6 +49,12 @@ public sealed class Azurite : IAsyncLifetime
         })
         {
             start.ArgumentList.Add(arg);
+        }
+
+        if (DebugLogPath is not null)
+        {
+            start.ArgumentList.Add("--debug");
+            start.ArgumentList.Add(DebugLogPath);
         }
 
         _process = Process.Start(start) ?? throw new InvalidOperationException("Azurite did not start.");
