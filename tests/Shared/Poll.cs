@@ -3,14 +3,15 @@ namespace VeoFunctions.Testing;
 /// <summary>Waits for something another thread or process makes true. The timeout only bounds a hung test.</summary>
 internal static class Poll
 {
-    public static async Task UntilAsync(Func<bool> condition, TimeSpan? timeout = null)
+    /// <param name="what">What is awaited, for the timeout's message.</param>
+    public static async Task UntilAsync(Func<bool> condition, TimeSpan? timeout = null, string? what = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
         while (!condition())
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException("The awaited condition did not become true in time.");
+                throw new TimeoutException(what is null ? "The awaited condition did not become true in time." : $"Gave up waiting for {what} after {timeout ?? TimeSpan.FromSeconds(10)}.");
             }
 
             await Task.Delay(15);

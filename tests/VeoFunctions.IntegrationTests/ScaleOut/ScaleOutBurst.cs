@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.DurableTask.Client;
+using VeoFunctions.Testing;
 
 namespace VeoFunctions.IntegrationTests.ScaleOut;
 
@@ -88,7 +89,7 @@ public static class ScaleOutBurst
     private static async Task<KilledInstance> KillAndBringBackAsync(ScaleOutRig rig, int jobs)
     {
         // Mid-burst: a third of the videos are ready and being archived, the rest still generating.
-        await WaitUntilAsync(() => rig.Fal.State.WebhookDeliveries.Count(d => d.Succeeded) >= jobs / 3, "a third of fal's webhooks", TimeSpan.FromMinutes(5));
+        await Poll.UntilAsync(() => rig.Fal.State.WebhookDeliveries.Count(d => d.Succeeded) >= jobs / 3, TimeSpan.FromMinutes(5), "a third of fal's webhooks");
         var leases = await rig.Partitions.ReadAsync();
         var victim = rig.Instances.Where(i => i.IsUp).OrderByDescending(i => leases.Count(l => l.Owner == i.WorkerId)).ThenBy(i => i.Index).First();
         var held = leases.Where(l => l.Owner == victim.WorkerId).Select(l => l.Partition).ToList();
@@ -112,19 +113,5 @@ public static class ScaleOutBurst
         var rebalancedAt = DateTimeOffset.UtcNow;
         rig.Log($"rebalanced {(rebalancedAt - restartedAt).TotalSeconds:F1} s after the restart began: {PartitionTable.Describe(rebalanced)}");
         return new KilledInstance(victim, held, delivered, killedAt, takenOverAt, claimedAt, restartedAt, rebalancedAt, rebalanced);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Gave up waiting for {what} after {timeout}.");
-            }
-
-            await Task.Delay(50);
-        }
     }
 }

@@ -209,23 +209,15 @@ public sealed class ScaleOutRig : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(jobIds);
         var wanted = jobIds.ToHashSet(StringComparer.Ordinal);
         var deadline = DateTime.UtcNow + timeout;
-        List<OrchestrationMetadata> found = [];
+        IReadOnlyList<OrchestrationMetadata> found = [];
         while (true)
         {
-            try
+            // Statuses only while waiting (a burst's inputs and outputs, every second, would load the storage under test);
+            // inputs and outputs once, when all have ended.
+            found = await ListAsync(wanted, withData: false) ?? found;
+            if (found.Count == wanted.Count && found.All(i => i.IsCompleted) && await ListAsync(wanted, withData: true) is { } ended)
             {
-                var client = Instances.First(i => i.IsUp).Client;
-                found = await client.GetAllInstancesAsync(new OrchestrationQuery { PageSize = 1000, FetchInputsAndOutputs = true })
-                    .Where(i => wanted.Contains(i.InstanceId)).ToListAsync();
-            }
-            catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable)
-            {
-                // That instance went away meanwhile: ask another next time.
-            }
-
-            if (found.Count == wanted.Count && found.All(i => i.IsCompleted))
-            {
-                return found;
+                return ended;
             }
 
             if (DateTime.UtcNow > deadline)
@@ -234,7 +226,7 @@ public sealed class ScaleOutRig : IAsyncDisposable
                     $"({string.Join(", ", found.GroupBy(i => i.RuntimeStatus).Select(g => $"{g.Key} {g.Count()}"))}).");
             }
 
-            await Task.Delay(500);
+            await Task.Delay(1000);
         }
     }
 
@@ -266,6 +258,21 @@ public sealed class ScaleOutRig : IAsyncDisposable
     {
         await instance.StartAsync();
         Front.Route(instance.Index, instance.Doors!.BaseUrl);
+    }
+
+    // The jobs among the task hub's instances, through a live instance's client; null when that instance went away meanwhile.
+    private async Task<IReadOnlyList<OrchestrationMetadata>?> ListAsync(HashSet<string> wanted, bool withData)
+    {
+        try
+        {
+            var client = Instances.First(i => i.IsUp).Client;
+            return await client.GetAllInstancesAsync(new OrchestrationQuery { PageSize = 1000, FetchInputsAndOutputs = withData })
+                .Where(i => wanted.Contains(i.InstanceId)).ToListAsync();
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable)
+        {
+            return null;
+        }
     }
 
     private static string Invariant(TimeSpan value) => value.ToString("c", CultureInfo.InvariantCulture);
