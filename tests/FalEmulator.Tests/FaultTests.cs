@@ -47,7 +47,7 @@ public class FaultTests
         using var response = await Fal.SubmitAsync(client, Fal.Input(), sink.Url);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         var id = response.Headers.GetValues("x-fal-request-id").Single();
-        var done = await emulator.State.WaitForCompletionAsync(id, TimeSpan.FromSeconds(5));
+        var done = await emulator.State.WaitForCompletionAsync(id, Patience.Condition);
         Assert.True(done.Billed);
         Assert.Equal("SubmitAcceptedThenHttpError", done.SubmitFault);
         await Poll.UntilAsync(() => !sink.Received.IsEmpty);
@@ -66,7 +66,7 @@ public class FaultTests
         Assert.Equal("SubmitAcceptedThenAbort", accepted.SubmitFault);
         await Assert.ThrowsAsync<HttpRequestException>(() => Fal.SubmitAsync(client, Fal.Input("this is not-accepted")));
         Assert.Single(emulator.State.Submissions);
-        Assert.True((await emulator.State.WaitForCompletionAsync(accepted.RequestId, TimeSpan.FromSeconds(5))).Billed);
+        Assert.True((await emulator.State.WaitForCompletionAsync(accepted.RequestId, Patience.Condition)).Billed);
     }
 
     [Fact]
@@ -187,7 +187,7 @@ public class FaultTests
         var wrong = (string)(await Fal.SubmitOkAsync(client, Fal.Input("wrong"), sink.Url))["request_id"]!;
 
         await Poll.UntilAsync(() => sink.Received.Count >= 4);
-        await emulator.State.WaitForCompletionAsync(drop, TimeSpan.FromSeconds(5));
+        await emulator.State.WaitForCompletionAsync(drop, Patience.Condition);
         await Task.Delay(300);
         var jwks = (await client.GetFromJsonAsync<JsonObject>(emulator.JwksUrl))!;
         var byId = sink.Received.GroupBy(h => h.Header("X-Fal-Webhook-Request-Id")!).ToDictionary(g => g.Key, g => g.ToList());

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
+using VeoFunctions.Testing;
 
 namespace FalEmulator.Tests;
 
@@ -241,8 +242,8 @@ public class PlatformApiTests
         var queued = await Fal.SubmitOkAsync(client, Fal.Input("never starts"));
         await Fal.CancelRequestedAsync(client, queued);
 
-        await emulator.State.WaitForCompletionAsync(signalledId, TimeSpan.FromSeconds(10));
-        await emulator.State.WaitForCompletionAsync((string)queued["request_id"]!, TimeSpan.FromSeconds(10));
+        await emulator.State.WaitForCompletionAsync(signalledId, Patience.Condition);
+        await emulator.State.WaitForCompletionAsync((string)queued["request_id"]!, Patience.Condition);
         var events = await GetOkAsync(client, "v1/models/billing-events");
         Assert.Equal([signalledId], Ids(events, "billing_events"));
         Assert.Empty(Ids(await GetOkAsync(client, "v1/models/billing-events?request_id=" + crashed), "billing_events"));

@@ -5,6 +5,7 @@ using System.Text;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
+using VeoFunctions.Testing;
 
 namespace FalEmulator.Tests;
 
@@ -147,7 +148,7 @@ public class StorageAndVideoTests
         using var client = Fal.Client(emulator);
         using var submit = await Fal.SubmitAsync(client, Fal.Input(), configure: m => m.Headers.Add("x-fal-object-lifecycle-preference", """{"expiration_duration_seconds":60}"""));
         var id = (string)(await Fal.JsonAsync(submit))["request_id"]!;
-        var done = await emulator.State.WaitForCompletionAsync(id, TimeSpan.FromSeconds(10));
+        var done = await emulator.State.WaitForCompletionAsync(id, Patience.Condition);
         var url = (string)JsonNode.Parse(done.OutputJson!)!["video"]!["url"]!;
 
         using var fresh = await client.GetAsync(url);

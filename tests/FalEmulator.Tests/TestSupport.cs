@@ -68,7 +68,7 @@ internal static class Fal
     public static async Task<SubmissionInfo> CompletedAsync(FalEmulatorHost emulator, HttpClient client, JsonObject input, string? webhook = null)
     {
         var id = (string)(await SubmitOkAsync(client, input, webhook))["request_id"]!;
-        return await emulator.State.WaitForCompletionAsync(id, TimeSpan.FromSeconds(10));
+        return await emulator.State.WaitForCompletionAsync(id, Patience.Condition);
     }
 
     /// <summary>Uploads bytes through initiate + PUT; returns the file_url.</summary>
@@ -99,7 +99,7 @@ internal static class Fal
 
     public static HttpClient Client(FalEmulatorHost emulator, string? key = "test-id:test-secret")
     {
-        var client = new HttpClient { BaseAddress = new Uri(emulator.BaseUrl + "/"), Timeout = TimeSpan.FromSeconds(20) };
+        var client = new HttpClient { BaseAddress = new Uri(emulator.BaseUrl + "/"), Timeout = Patience.Condition };
         if (key is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Key", key);

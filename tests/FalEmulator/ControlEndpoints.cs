@@ -43,6 +43,15 @@ internal static class ControlEndpoints
         group.MapGet("/files/{fileId}", (string fileId, EmulatorState s) =>
             s.GetFile(fileId) is { } info ? Results.Json(info, Json) : Results.Json(new { detail = "not found" }, Json, statusCode: 404));
 
+        group.MapPost("/requests/{requestId}/webhook", async (string requestId, EmulatorState s, WebhookDeliverer webhooks, CancellationToken ct) =>
+            s.Find(requestId) is { } request && await webhooks.ResendAsync(request, ct) is { } sent
+                ? Results.Json(sent, Json)
+                : Results.NotFound());
+        group.MapPost("/release", (EmulatorState s) =>
+        {
+            s.ReleaseHeld();
+            return Results.NoContent();
+        });
         group.MapGet("/faults", (EmulatorState s) => Results.Json(s.Faults, Json));
         group.MapPost("/faults", async (HttpContext c, EmulatorState s) =>
         {

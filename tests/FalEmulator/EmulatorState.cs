@@ -15,6 +15,7 @@ public sealed class EmulatorState : IDisposable
     private readonly ConcurrentQueue<WebhookDeliveryInfo> _deliveries = new();
     private long _sequence;
     private CancellationTokenSource _generation = new();
+    private TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     internal EmulatorState(EmulatorOptions options)
     {
@@ -157,6 +158,14 @@ public sealed class EmulatorState : IDisposable
 
     /// <summary>Raw 32-byte Ed25519 public key of a published key.</summary>
     public byte[] GetPublicKey(string kid) => Keys.PublicKey(kid);
+
+    // ---- held requests -------------------------------------------------------------------------------------
+
+    /// <summary>Lets every request held by a <see cref="FaultKind.Held"/> rule go on generating; later ones are held again.</summary>
+    public void ReleaseHeld() => Interlocked.Exchange(ref _held, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    /// <summary>Completes at the next <see cref="ReleaseHeld"/>.</summary>
+    internal Task WhenReleasedAsync(CancellationToken cancellationToken) => Volatile.Read(ref _held).Task.WaitAsync(cancellationToken);
 
     // ---- reset ----------------------------------------------------------------------------------------------
 

@@ -33,6 +33,15 @@ public sealed class FalEmulatorHost : IAsyncDisposable
     /// <summary>Counters, submissions, webhook deliveries, faults, keys, live options.</summary>
     public EmulatorState State { get; }
 
+    /// <summary>
+    /// Sends a request's webhook once more, freshly signed, as fal does when it retries a delivery (also
+    /// <c>POST /_emulator/requests/{id}/webhook</c>); null for an unknown request or one without a webhook.
+    /// </summary>
+    public async Task<WebhookDeliveryInfo?> ResendWebhookAsync(string requestId, CancellationToken cancellationToken = default) =>
+        State.Find(requestId) is { } request
+            ? await _app.Services.GetRequiredService<WebhookDeliverer>().ResendAsync(request, cancellationToken).ConfigureAwait(false)
+            : null;
+
     public static async Task<FalEmulatorHost> StartAsync(EmulatorOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new EmulatorOptions();

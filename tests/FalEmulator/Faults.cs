@@ -57,6 +57,13 @@ public enum FaultKind
     /// <summary>The request stays IN_PROGRESS forever: until cancelled with <see cref="CancelInProgressMode.Stop"/> (with Signal the runner ignores the cancel).</summary>
     Stuck,
 
+    /// <summary>
+    /// The request stays IN_PROGRESS until the test releases it (<see cref="EmulatorState.ReleaseHeld"/>, or
+    /// POST /_emulator/release), then generates as usual: a job held in its wait for as long as a scenario needs
+    /// (a worker killed, a host redeployed), without a race against the clock.
+    /// </summary>
+    Held,
+
     /// <summary>The webhook is never delivered.</summary>
     WebhookDrop,
 
@@ -185,7 +192,7 @@ public sealed class FaultRule
         FaultKind.HttpError or FaultKind.Abort or FaultKind.Stall when Target == RequestKind.Submit => Stage.Submit,
         FaultKind.HttpError or FaultKind.Abort or FaultKind.Stall => Stage.Call,
         FaultKind.SubmitValidationError or FaultKind.SubmitAcceptedThenHttpError or FaultKind.SubmitAcceptedThenAbort => Stage.Submit,
-        FaultKind.GenerationError or FaultKind.RunnerDisconnected or FaultKind.Stuck => Stage.Generation,
+        FaultKind.GenerationError or FaultKind.RunnerDisconnected or FaultKind.Stuck or FaultKind.Held => Stage.Generation,
         _ => Stage.Webhook,
     };
 }

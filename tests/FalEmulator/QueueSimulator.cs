@@ -106,6 +106,11 @@ internal sealed class QueueSimulator(EmulatorState state, ImageFetcher images, W
             await Task.Delay(Timeout.InfiniteTimeSpan, time, ct).ConfigureAwait(false);
         }
 
+        if (request.GenerationFault?.Kind == FaultKind.Held)
+        {
+            await state.WhenReleasedAsync(ct).ConfigureAwait(false);
+        }
+
         if (!Options.ValidateInputAtSubmit)
         {
             var invalid = VeoInputSchema.Validate(request.Input);

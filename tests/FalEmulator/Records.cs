@@ -31,6 +31,8 @@ public sealed record SubmissionInfo(
 
 /// <summary>One webhook delivery attempt (or a dropped webhook: <see cref="Dropped"/>, Attempt 0).</summary>
 /// <param name="HeaderRequestId">X-Fal-Webhook-Request-Id as sent (the id the signature signs).</param>
+/// <param name="Timestamp">X-Fal-Webhook-Timestamp as sent (null when nothing was sent).</param>
+/// <param name="Signature">X-Fal-Webhook-Signature as sent (null when nothing was sent).</param>
 public sealed record WebhookDeliveryInfo(
     string RequestId,
     string Url,
@@ -44,7 +46,9 @@ public sealed record WebhookDeliveryInfo(
     bool WrongKey,
     string Status,
     string Body,
-    string HeaderRequestId);
+    string HeaderRequestId,
+    string? Timestamp = null,
+    string? Signature = null);
 
 /// <summary>A file on the emulated CDN (uploaded, or a generated video).</summary>
 /// <param name="Lifecycle">The object lifecycle JSON the upload (X-Fal-Object-Lifecycle[-Preference]) or submit asked for, else null.</param>

@@ -80,51 +80,74 @@ internal sealed class WebhookDeliverer(EmulatorState state, HttpClient http, ILo
         return ((string)json["status"]!, Encoding.UTF8.GetBytes(json.ToJsonString()));
     }
 
-    private async Task DeliverCopyAsync(Delivery delivery, int copy, CancellationToken shutdown)
+    /// <summary>
+    /// Sends the request's webhook once more, freshly signed, as fal does when it retries a delivery it did not see
+    /// answered (so a test can deliver a duplicate when it chooses, e.g. after the job ended); returns the attempt.
+    /// </summary>
+    public async Task<WebhookDeliveryInfo?> ResendAsync(FalRequest request, CancellationToken cancellationToken)
+    {
+        if (request.WebhookUrl is null || !Uri.TryCreate(request.WebhookUrl, UriKind.Absolute, out var url))
+        {
+            return null;
+        }
+
+        var (status, body) = BuildBody(request);
+        var info = await AttemptAsync(new Delivery(request.Id, request.Id, url, status, body, WrongKey: false), copy: 0, attempt: 1, cancellationToken).ConfigureAwait(false);
+        state.Record(info);
+        return info;
+    }
+
+    private async Task<WebhookDeliveryInfo> AttemptAsync(Delivery delivery, int copy, int attempt, CancellationToken shutdown)
     {
         var (requestId, headerId, url, status, body, wrongKey) = delivery;
+        var options = state.Options;
+        var at = options.TimeProvider.GetUtcNow();
+        var timestamp = at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var signature = state.Keys.Sign(headerId, options.WebhookUserId, timestamp, body, wrongKey);
+        using var message = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+        message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        message.Headers.Add("X-Fal-Webhook-Request-Id", headerId);
+        message.Headers.Add("X-Fal-Webhook-User-Id", options.WebhookUserId);
+        message.Headers.Add("X-Fal-Webhook-Timestamp", timestamp);
+        message.Headers.Add("X-Fal-Webhook-Signature", signature);
+
+        int? code = null;
+        string? error = null;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+            timeout.CancelAfter(options.WebhookAttemptTimeout);
+            using var response = await http.SendAsync(message, timeout.Token).ConfigureAwait(false);
+            code = (int)response.StatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or ObjectDisposedException)
+        {
+            error = ex.GetType().Name + ": " + ex.Message;
+        }
+
+        return new WebhookDeliveryInfo(requestId, url.ToString(), copy, attempt, at, code, error, code is >= 200 and < 300, false, wrongKey, status, Encoding.UTF8.GetString(body), headerId, timestamp, signature);
+    }
+
+    private async Task DeliverCopyAsync(Delivery delivery, int copy, CancellationToken shutdown)
+    {
         var options = state.Options;
         var time = options.TimeProvider;
         var maxAttempts = Math.Max(1, options.WebhookMaxAttempts);
         for (var attempt = 1; attempt <= maxAttempts && !shutdown.IsCancellationRequested; attempt++)
         {
-            var at = time.GetUtcNow();
-            var timestamp = at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-            var signature = state.Keys.Sign(headerId, options.WebhookUserId, timestamp, body, wrongKey);
-            using var message = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
-            message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            message.Headers.Add("X-Fal-Webhook-Request-Id", headerId);
-            message.Headers.Add("X-Fal-Webhook-User-Id", options.WebhookUserId);
-            message.Headers.Add("X-Fal-Webhook-Timestamp", timestamp);
-            message.Headers.Add("X-Fal-Webhook-Signature", signature);
-
-            int? code = null;
-            string? error = null;
-            try
+            var info = await AttemptAsync(delivery, copy, attempt, shutdown).ConfigureAwait(false);
+            if (!info.Succeeded && shutdown.IsCancellationRequested)
             {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
-                timeout.CancelAfter(options.WebhookAttemptTimeout);
-                using var response = await http.SendAsync(message, timeout.Token).ConfigureAwait(false);
-                code = (int)response.StatusCode;
-            }
-            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or ObjectDisposedException)
-            {
-                if (shutdown.IsCancellationRequested)
-                {
-                    return;
-                }
-
-                error = ex.GetType().Name + ": " + ex.Message;
+                return; // the emulator stopped or was reset: not an attempt fal made
             }
 
-            var ok = code is >= 200 and < 300;
-            state.Record(new WebhookDeliveryInfo(requestId, url.ToString(), copy, attempt, at, code, error, ok, false, wrongKey, status, Encoding.UTF8.GetString(body), headerId));
-            if (ok)
+            state.Record(info);
+            if (info.Succeeded)
             {
                 return;
             }
 
-            logger.LogInformation("Webhook for {RequestId} attempt {Attempt} failed: {Code} {Error}", requestId, attempt, code, error);
+            logger.LogInformation("Webhook for {RequestId} attempt {Attempt} failed: {Code} {Error}", delivery.RequestId, attempt, info.StatusCode, info.Error);
             if (attempt < maxAttempts)
             {
                 var delay = TimeSpan.FromTicks(Math.Min(options.WebhookRetryMaxDelay.Ticks, options.WebhookRetryBaseDelay.Ticks * (1L << Math.Min(attempt - 1, 30))));

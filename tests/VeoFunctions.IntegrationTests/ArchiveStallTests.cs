@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using VeoFunctions.Archive;
 using VeoFunctions.IntegrationTests.Infrastructure;
 using VeoFunctions.Jobs;
+using VeoFunctions.Testing;
 
 namespace VeoFunctions.IntegrationTests;
 
@@ -74,7 +75,7 @@ public sealed class ArchiveStallTests(Azurite azurite) : IAsyncLifetime
     {
         try
         {
-            await _release.Task.WaitAsync(TimeSpan.FromSeconds(60), context.RequestAborted);
+            await _release.Task.WaitAsync(Patience.Job, context.RequestAborted);
         }
         catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
         {
@@ -107,7 +108,7 @@ public sealed class ArchiveStallTests(Azurite azurite) : IAsyncLifetime
     private static async Task<TimeoutException> FailsOnItsOwnAsync(Task archiving)
     {
         // The bound only keeps a broken test from hanging; the archive's own limit is far shorter.
-        var first = await Task.WhenAny(archiving, Task.Delay(TimeSpan.FromSeconds(30)));
+        var first = await Task.WhenAny(archiving, Task.Delay(Patience.Condition));
         Assert.Same(archiving, first);
         return await Assert.ThrowsAsync<TimeoutException>(() => archiving);
     }

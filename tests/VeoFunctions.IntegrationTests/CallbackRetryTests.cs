@@ -53,7 +53,7 @@ public sealed class CallbackRetryTests : IAsyncLifetime
         var status = new JobStatus("job-1", "completed", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, "req-1", null, null, null);
         string id = await _durable.Client.ScheduleNewOrchestrationInstanceAsync(
             nameof(CallbackWithRetries), new CallbackDelivery("job-1", _receiver.Url(path), "job-1/completed", status));
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(Patience.Job);
         return await _durable.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
     }
 

@@ -99,7 +99,7 @@ public sealed class CliTests(Azurite azurite, ITestOutputHelper output)
         string jobId = JobScheduler.JobIdFor("cli-cancel");
 
         var watching = veo.RunAsync("create", "--prompt", Prompt, "--image", image, "--idempotency-key", "cli-cancel", "--watch");
-        await Poll.UntilAsync(() => pipeline.Fal.State.Submissions.Count == 1 || watching.IsCompleted, TimeSpan.FromSeconds(30));
+        await Poll.UntilAsync(() => pipeline.Fal.State.Submissions.Count == 1 || watching.IsCompleted, Patience.Job);
         var cancel = await veo.RunAsync("cancel", jobId);
         var watched = await watching;
 

@@ -256,7 +256,7 @@ public sealed class FailurePathTests(Azurite azurite)
         string jobId = await pipeline.StartJobAsync(Job());
 
         Assert.Equal(OrchestrationRuntimeStatus.Completed, (await pipeline.WaitForJobAsync(jobId)).RuntimeStatus);
-        await Poll.UntilAsync(() => pipeline.Fal.State.WebhookDeliveries.Select(d => d.Copy).Distinct().Count() == 5, TimeSpan.FromSeconds(30));
+        await Poll.UntilAsync(() => pipeline.Fal.State.WebhookDeliveries.Select(d => d.Copy).Distinct().Count() == 5, Patience.Condition);
         Assert.All(pipeline.Fal.State.WebhookDeliveries, d => Assert.True(d.Succeeded, $"copy {d.Copy} got {d.StatusCode} {d.Error}"));
         Assert.Equal(1, await CountBlobsAsync(pipeline, ".mp4"));
         Assert.Single(pipeline.Fal.State.Submissions);
@@ -313,7 +313,7 @@ public sealed class FailurePathTests(Azurite azurite)
         var done = await pipeline.WaitForJobAsync(jobId);
         Assert.Empty(pipeline.Fal.State.WebhookDeliveries);
 
-        await Poll.UntilAsync(() => pipeline.Fal.State.WebhookDeliveries.Count > 0, TimeSpan.FromSeconds(30));
+        await Poll.UntilAsync(() => pipeline.Fal.State.WebhookDeliveries.Count > 0, Patience.Condition);
 
         var delivery = Assert.Single(pipeline.Fal.State.WebhookDeliveries);
         Assert.Equal(200, delivery.StatusCode);

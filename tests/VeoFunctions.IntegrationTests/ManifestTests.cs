@@ -297,7 +297,7 @@ public sealed class ManifestTests(Azurite azurite, ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         await door.DropAndDeliverAsync("big/batch.json", manifest);
         var started = clock.Elapsed;
-        var result = await door.WaitForAllEndedAsync("big/batch.json", TimeSpan.FromMinutes(5));
+        var result = await door.WaitForAllEndedAsync("big/batch.json", Patience.Job * 2);
         var ended = clock.Elapsed;
         output.WriteLine($"200-job batch: all started after {started.TotalSeconds:0.0} s, all ended after {ended.TotalSeconds:0.0} s");
 
@@ -322,7 +322,7 @@ public sealed class ManifestTests(Azurite azurite, ITestOutputHelper output)
         Assert.Equal(Count, pipeline.Fal.State.Submissions.Count);
         Assert.Equal(Count, pipeline.Fal.State.Submissions.Select(JobIdOf).Distinct().Count());
         // Each job's orchestration ends just after it wrote its result.
-        await Poll.UntilAsync(async () => (await door.InstancesAsync()).Count(i => i.RuntimeStatus == OrchestrationRuntimeStatus.Completed) == Count, TimeSpan.FromSeconds(60));
+        await Poll.UntilAsync(async () => (await door.InstancesAsync()).Count(i => i.RuntimeStatus == OrchestrationRuntimeStatus.Completed) == Count, Patience.Job);
         Assert.Equal(Count, (await door.InstancesAsync()).Count);
     }
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using VeoFunctions.Http;
 using VeoFunctions.IntegrationTests.Infrastructure;
 using VeoFunctions.Jobs;
+using VeoFunctions.Testing;
 
 namespace VeoFunctions.IntegrationTests;
 
@@ -43,7 +44,7 @@ public sealed class RequestLimitTests(Azurite azurite)
         string text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"Expected 202, got {(int)response.StatusCode}: {text[..Math.Min(text.Length, 500)]}");
         string jobId = JsonDocument.Parse(text).RootElement.GetProperty("jobId").GetString()!;
-        var done = await pipeline.WaitForJobAsync(jobId, TimeSpan.FromMinutes(2));
+        var done = await pipeline.WaitForJobAsync(jobId);
         Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, done.FailureDetails?.ErrorMessage);
         Assert.Equal(3, pipeline.Fal.State.GetCount(FalEmulator.RequestKind.UploadPut));
     }

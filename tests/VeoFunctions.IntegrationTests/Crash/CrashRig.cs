@@ -16,6 +16,7 @@ using VeoFunctions.IntegrationTests.Infrastructure;
 using VeoFunctions.Jobs;
 using VeoFunctions.Money;
 using Xunit.Abstractions;
+using VeoFunctions.Testing;
 
 namespace VeoFunctions.IntegrationTests.Crash;
 
@@ -28,7 +29,7 @@ namespace VeoFunctions.IntegrationTests.Crash;
 /// </summary>
 public sealed class CrashRig : IAsyncDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+    private static TimeSpan StartTimeout => Patience.Start;
     private static int _instances;
 
     private readonly ITestOutputHelper _output;
@@ -247,7 +248,7 @@ public sealed class CrashRig : IAsyncDisposable
 
     public async Task<OrchestrationMetadata> WaitForJobAsync(string jobId, TimeSpan? timeout = null)
     {
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(120));
+        using var cts = new CancellationTokenSource(timeout ?? Patience.Job);
         while (true)
         {
             try
@@ -261,7 +262,7 @@ public sealed class CrashRig : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                throw new TimeoutException($"Job {jobId} did not finish within {timeout ?? TimeSpan.FromSeconds(120)} (phase {await GetPhaseAsync(jobId)}).");
+                throw new TimeoutException($"Job {jobId} did not finish within {timeout ?? Patience.Job} (phase {await GetPhaseAsync(jobId)}).");
             }
         }
     }
@@ -313,7 +314,7 @@ public sealed class CrashRig : IAsyncDisposable
     /// <summary>Polls a condition until it holds (not a timed assertion: the timeout only bounds a hung test).</summary>
     public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null, int pollMilliseconds = 2)
     {
-        var limit = timeout ?? TimeSpan.FromSeconds(90);
+        var limit = timeout ?? Patience.Job;
         var deadline = DateTime.UtcNow + limit;
         while (!await condition())
         {

@@ -4,6 +4,7 @@ using FalEmulator;
 using Microsoft.DurableTask.Client;
 using VeoFunctions.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
+using VeoFunctions.Testing;
 
 namespace VeoFunctions.IntegrationTests.Crash;
 
@@ -172,7 +173,7 @@ public sealed class WorkerCrashTests(Azurite azurite, ITestOutputHelper output)
         });
         string jobId = await rig.StartJobAsync(Job());
 
-        string heldAnswer = await proxy.FirstSubmitAnsweredAndHeld.WaitAsync(TimeSpan.FromSeconds(90));
+        string heldAnswer = await proxy.FirstSubmitAnsweredAndHeld.WaitAsync(Patience.Job);
         await rig.KillWorkerAsync();
         rig.Log($"killed while fal's answer was held: {heldAnswer}");
         Assert.Single(rig.Fal.State.Submissions);

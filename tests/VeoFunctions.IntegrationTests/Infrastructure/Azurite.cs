@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using VeoFunctions.Testing;
 
 namespace VeoFunctions.IntegrationTests.Infrastructure;
 
@@ -64,7 +65,7 @@ public sealed class Azurite : IAsyncLifetime
         _process.BeginErrorReadLine();
         foreach (int port in new[] { BlobPort, QueuePort, TablePort })
         {
-            await WaitForPortAsync(port, TimeSpan.FromSeconds(30));
+            await WaitForPortAsync(port, Patience.Start);
         }
     }
 

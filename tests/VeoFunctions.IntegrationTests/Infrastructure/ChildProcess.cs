@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using VeoFunctions.Testing;
 
 namespace VeoFunctions.IntegrationTests.Infrastructure;
 
@@ -133,7 +134,7 @@ public sealed class ChildProcess : IAsyncDisposable
             }
         }
 
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var cts = new CancellationTokenSource(Patience.Start);
         await _process.WaitForExitAsync(cts.Token);
         if (killed)
         {

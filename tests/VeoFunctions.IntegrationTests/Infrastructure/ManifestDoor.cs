@@ -99,7 +99,7 @@ public sealed class ManifestDoor
         {
             result = await ReadResultAsync(manifest);
             return result is { } file && file.GetProperty("counts").GetProperty("running").GetInt32() == 0;
-        }, timeout ?? TimeSpan.FromSeconds(60));
+        }, timeout ?? Patience.Job);
         return result!.Value;
     }
 

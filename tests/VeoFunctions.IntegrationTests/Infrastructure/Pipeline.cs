@@ -6,6 +6,7 @@ using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using VeoFunctions.Jobs;
+using VeoFunctions.Testing;
 
 namespace VeoFunctions.IntegrationTests.Infrastructure;
 
@@ -97,7 +98,7 @@ public sealed class Pipeline : IAsyncDisposable
 
     public async Task<OrchestrationMetadata> WaitForJobAsync(string jobId, TimeSpan? timeout = null)
     {
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        using var cts = new CancellationTokenSource(timeout ?? Patience.Job);
         return await Client.WaitForInstanceCompletionAsync(jobId, getInputsAndOutputs: true, cts.Token);
     }
 

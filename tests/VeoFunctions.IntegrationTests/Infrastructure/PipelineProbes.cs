@@ -59,7 +59,7 @@ internal static class PipelineProbes
         JsonElement status = default;
         await Poll.UntilAsync(
             async () => until(status = await pipeline.GetStatusAsync(jobId)) || status.Text("phase") is "completed" or "failed" or "cancelled",
-            timeout ?? TimeSpan.FromSeconds(30));
+            timeout ?? Patience.Job);
         return status;
     }
 
@@ -93,7 +93,7 @@ internal static class PipelineProbes
     public static async Task<OrchestrationMetadata> WaitForSalvageAsync(this Pipeline pipeline, string jobId, TimeSpan? timeout = null)
     {
         string salvageId = JobIds.SalvageIdFor(jobId);
-        await Poll.UntilAsync(async () => await pipeline.Client.GetInstanceAsync(salvageId) is not null, timeout ?? TimeSpan.FromSeconds(30));
+        await Poll.UntilAsync(async () => await pipeline.Client.GetInstanceAsync(salvageId) is not null, timeout ?? Patience.Job);
         return await pipeline.WaitForJobAsync(salvageId, timeout);
     }
 

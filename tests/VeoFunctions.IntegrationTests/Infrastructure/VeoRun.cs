@@ -3,6 +3,7 @@ using Spectre.Console.Testing;
 using Veo.Cli;
 using Veo.Cli.Api;
 using Xunit.Abstractions;
+using VeoFunctions.Testing;
 
 namespace VeoFunctions.IntegrationTests.Infrastructure;
 
@@ -52,7 +53,7 @@ public sealed class VeoRun : IDisposable
             PollInterval = TimeSpan.FromMilliseconds(100),
             ApiOptions = new ApiClientOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(50), RequestTimeout = TimeSpan.FromSeconds(30) },
         };
-        using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        using var bound = new CancellationTokenSource(Patience.Job);
         int code = await VeoCli.RunAsync(args, context, bound.Token);
         _log.WriteLine($"$ veo {string.Join(' ', args)}\n{output.Output}{error.Output}(exit {code})\n");
         return (code, output.Output, error.Output);

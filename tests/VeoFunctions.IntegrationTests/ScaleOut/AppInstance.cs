@@ -5,6 +5,7 @@ using Microsoft.DurableTask.Client.Grpc;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using VeoFunctions.IntegrationTests.Infrastructure;
+using VeoFunctions.Testing;
 
 namespace VeoFunctions.IntegrationTests.ScaleOut;
 
@@ -17,7 +18,7 @@ namespace VeoFunctions.IntegrationTests.ScaleOut;
 /// </summary>
 public sealed class AppInstance : IAsyncDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
+    private static TimeSpan StartTimeout => Patience.Start;
 
     private readonly IReadOnlyDictionary<string, string> _sidecarEnvironment;
     private readonly IReadOnlyDictionary<string, string> _workerEnvironment;

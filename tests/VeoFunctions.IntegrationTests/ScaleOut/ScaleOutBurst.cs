@@ -89,7 +89,7 @@ public static class ScaleOutBurst
     private static async Task<KilledInstance> KillAndBringBackAsync(ScaleOutRig rig, int jobs)
     {
         // Mid-burst: a third of the videos are ready and being archived, the rest still generating.
-        await Poll.UntilAsync(() => rig.Fal.State.WebhookDeliveries.Count(d => d.Succeeded) >= jobs / 3, TimeSpan.FromMinutes(5), "a third of fal's webhooks");
+        await Poll.UntilAsync(() => rig.Fal.State.WebhookDeliveries.Count(d => d.Succeeded) >= jobs / 3, Patience.Job, "a third of fal's webhooks");
         var leases = await rig.Partitions.ReadAsync();
         var victim = rig.Instances.Where(i => i.IsUp).OrderByDescending(i => leases.Count(l => l.Owner == i.WorkerId)).ThenBy(i => i.Index).First();
         var held = leases.Where(l => l.Owner == victim.WorkerId).Select(l => l.Partition).ToList();
@@ -102,14 +102,14 @@ public static class ScaleOutBurst
         var survivors = rig.LiveWorkers;
         var taken = await rig.WaitForPartitionsAsync(
             now => held.All(p => now.FirstOrDefault(l => l.Partition == p) is { IsSettled: true } lease && survivors.Contains(lease.Owner!)),
-            $"{victim}'s partitions taken over", TimeSpan.FromSeconds(150));
+            $"{victim}'s partitions taken over", Patience.Job);
         var takenOverAt = DateTimeOffset.UtcNow;
         var claimedAt = taken.Where(l => held.Contains(l.Partition)).Max(l => l.OwnedSince) ?? takenOverAt;
         rig.Log($"takeover seen after {(takenOverAt - killedAt).TotalSeconds:F1} s (claimed {(claimedAt - killedAt).TotalSeconds:F1} s after the kill): {PartitionTable.Describe(taken)}");
 
         var restartedAt = DateTimeOffset.UtcNow;
         await rig.RestartAsync(victim);
-        var rebalanced = await rig.WaitForBalanceAsync(TimeSpan.FromSeconds(150));
+        var rebalanced = await rig.WaitForBalanceAsync(Patience.Job);
         var rebalancedAt = DateTimeOffset.UtcNow;
         rig.Log($"rebalanced {(rebalancedAt - restartedAt).TotalSeconds:F1} s after the restart began: {PartitionTable.Describe(rebalanced)}");
         return new KilledInstance(victim, held, delivered, killedAt, takenOverAt, claimedAt, restartedAt, rebalancedAt, rebalanced);

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using VeoFunctions.IntegrationTests.Infrastructure;
 using VeoFunctions.Jobs;
 using Xunit.Abstractions;
+using VeoFunctions.Testing;
 
 namespace VeoFunctions.IntegrationTests.ScaleOut;
 
@@ -167,7 +168,7 @@ public sealed class ScaleOutRig : IAsyncDisposable
     public async Task<IReadOnlyList<PartitionLease>> WaitForPartitionsAsync(Func<IReadOnlyList<PartitionLease>, bool> condition, string what, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(condition);
-        var limit = timeout ?? TimeSpan.FromSeconds(120);
+        var limit = timeout ?? Patience.Job;
         var deadline = DateTime.UtcNow + limit;
         while (true)
         {
