@@ -78,6 +78,77 @@ public sealed class BudgetTests(Azurite azurite)
     }
 
     [Fact]
+    public async Task FiftyKeys_StartedConcurrently_WithClientsThatDisconnectAndRetry_AgainstRoomForTen_StartTenAndNeverPassTheBudget()
+    {
+        // Each key is retried until it gets an answer; a retry within a minute of a dead start would wait out the
+        // abandoned claim, which is what the generous cap allows for.
+        var answerCap = TimeSpan.FromMinutes(4);
+        await using var pipeline = await Pipeline.StartAsync(azurite, settings: Budget(10 * JobUsd));
+        using var stopWatching = new CancellationTokenSource();
+        decimal mostCommitted = 0;
+        var watcher = Task.Run(async () =>
+        {
+            while (!stopWatching.IsCancellationRequested)
+            {
+                var budget = await BudgetAsync(pipeline);
+                mostCommitted = Math.Max(mostCommitted, budget.GetProperty("spentUsd").GetDecimal() + budget.GetProperty("reservedUsd").GetDecimal());
+                await Task.Delay(20); // a sampling interval, not a wait for a condition
+            }
+        });
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => Task.Run(() => StartUntilAnsweredAsync(pipeline, $"swallow-{i}", PipelineProbes.Job($"A swallow, take {i}"), new Random(i), answerCap))));
+        var started = answers.Where(a => a.Status == HttpStatusCode.Accepted).Select(a => a.JobId!).Distinct().ToList();
+        foreach (string jobId in started)
+        {
+            await pipeline.WaitForJobAsync(jobId);
+        }
+
+        await stopWatching.CancelAsync();
+        await watcher;
+        Assert.Equal((10, 40), (started.Count, answers.Count(a => a.Status == HttpStatusCode.PaymentRequired)));
+        Assert.Equal(10, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        Assert.True(mostCommitted <= 10 * JobUsd, $"The day's spent + reserved reached {mostCommitted} USD against a budget of {10 * JobUsd} USD.");
+        var day = await BudgetAsync(pipeline);
+        Assert.Equal(10 * JobUsd, day.GetProperty("spentUsd").GetDecimal() + day.GetProperty("reservedUsd").GetDecimal());
+    }
+
+    // A client that gives up on some of its tries at a random moment (its connection is cut, so the start sees its
+    // request aborted) and sends the same key again until it is answered: 202 or 402, after any 503 "starting".
+    private static async Task<(HttpStatusCode Status, string? JobId)> StartUntilAnsweredAsync(Pipeline pipeline, string key, object job, Random random, TimeSpan cap)
+    {
+        var giveUpAt = DateTime.UtcNow + cap;
+        for (int attempt = 0; DateTime.UtcNow < giveUpAt; attempt++)
+        {
+            using var cut = new CancellationTokenSource();
+            if (attempt < 4 && random.Next(3) > 0)
+            {
+                cut.CancelAfter(TimeSpan.FromMilliseconds(random.Next(0, 600)));
+            }
+
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/videos") { Content = System.Net.Http.Json.JsonContent.Create(job) };
+            request.Headers.Add("Idempotency-Key", key);
+            try
+            {
+                using var response = await pipeline.Http.SendAsync(request, cut.Token);
+                string text = await response.Content.ReadAsStringAsync(cut.Token);
+                if (response.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.PaymentRequired)
+                {
+                    return (response.StatusCode, response.StatusCode == HttpStatusCode.Accepted ? JsonDocument.Parse(text).RootElement.Text("jobId") : null);
+                }
+
+                Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"Key {key}: {(int)response.StatusCode} {text}");
+                await Task.Delay(TimeSpan.FromMilliseconds(250)); // the client's back-off the 503's Retry-After asks for
+            }
+            catch (OperationCanceledException) when (cut.IsCancellationRequested)
+            {
+                // Disconnected: try the same key again.
+            }
+        }
+
+        throw new TimeoutException($"Key {key} got no answer within {cap}.");
+    }
+
+    [Fact]
     public async Task AJobFalRefusesAtSubmit_GivesItsReservationBack()
     {
         await using var pipeline = await Pipeline.StartAsync(azurite, PipelineProbes.Fal(FaultRule.SubmitValidationError("prompt", "Prompt contains a forbidden word")), Budget(100));
