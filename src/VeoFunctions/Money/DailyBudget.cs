@@ -58,7 +58,7 @@ public sealed partial class DailyBudget(BlobContainers containers, IOptions<Mone
                 return new BudgetReservation(true, before, [], 0);
             }
 
-            if (before.CommittedUsd + needed > limit)
+            if (needed > 0 && before.CommittedUsd + needed > limit) // a hand-over takes no room: never refused, even on a day over its (lowered) limit
             {
                 Log.Refused(logger, day, needed, before.RemainingUsd ?? 0, limit);
                 return new BudgetReservation(false, before, [], needed);

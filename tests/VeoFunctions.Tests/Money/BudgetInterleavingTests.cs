@@ -75,6 +75,20 @@ public sealed class BudgetInterleavingTests
     }
 
     [Fact]
+    public async Task AHandOver_TakesNoRoom_SoItIsNotRefused_EvenOnADayOverItsLimit()
+    {
+        var budget = Budget();
+        await budget.ReserveAsync(Day, [("job1", JobUsd)], CancellationToken.None, holder: "first");
+        _money.DailyBudgetUsd = 1m; // lowered below what is already reserved
+
+        var handedOver = await budget.ReserveAsync(Day, [("job1", JobUsd)], CancellationToken.None, holder: "second");
+        await budget.ReleaseAsync(Day, "job1", "second", CancellationToken.None);
+
+        Assert.True(handedOver.Reserved);
+        Assert.Equal(0m, (await DayAsync()).ReservedUsd); // the new holder's give-back is honoured
+    }
+
+    [Fact]
     public async Task AGiveBack_NeverUndoesASettledCost()
     {
         var budget = Budget();
