@@ -20,7 +20,7 @@ namespace VeoFunctions.IntegrationTests;
 /// nothing at fal (both doors), and a job that ends without being billed gives its reservation back.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class BudgetTests(Azurite azurite)
+public sealed class BudgetTests(Azurite azurite, Xunit.Abstractions.ITestOutputHelper output)
 {
     // The default job: 8 s of 720p with audio, $3.20.
     private const decimal JobUsd = 3.20m;
@@ -56,6 +56,26 @@ public sealed class BudgetTests(Azurite azurite)
         Assert.Equal(10, outcomes.Count(o => o.Reserved));
         var snapshot = await new DailyBudget(containers, options, TimeProvider.System, NullLogger<DailyBudget>.Instance).ReadAsync(day, CancellationToken.None);
         Assert.Equal((10 * JobUsd, 0m, 10), (snapshot.ReservedUsd, snapshot.RemainingUsd!.Value, snapshot.Jobs));
+    }
+
+    [Fact]
+    public async Task TwoHundredConcurrentReservations_WithRoomForAll_AllSucceed_WithoutAnError()
+    {
+        // Every one of them must write the day: the most contended case for the one-blob-per-day document.
+        var options = Options.Create(new MoneyOptions { DailyBudgetUsd = 200 * JobUsd });
+        var storage = Options.Create(new StorageOptions { ConnectionString = azurite.ConnectionString, WorkContainer = $"budget-{Guid.NewGuid():N}"[..30] });
+        var containers = new BlobContainers(new BlobServiceClient(azurite.ConnectionString), storage);
+        var day = new DateOnly(2026, 8, 21);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => Task.Run(() =>
+            new DailyBudget(containers, options, TimeProvider.System, NullLogger<DailyBudget>.Instance).ReserveAsync(day, [($"job{i}", JobUsd)], CancellationToken.None, holder: $"start{i}"))));
+
+        clock.Stop();
+        Assert.All(outcomes, o => Assert.True(o.Reserved));
+        var snapshot = await new DailyBudget(containers, options, TimeProvider.System, NullLogger<DailyBudget>.Instance).ReadAsync(day, CancellationToken.None);
+        Assert.Equal((200 * JobUsd, 200), (snapshot.ReservedUsd, snapshot.Jobs));
+        output.WriteLine(FormattableString.Invariant($"200 concurrent reservations on one day's blob: {clock.Elapsed.TotalSeconds:0.0} s, {200 / clock.Elapsed.TotalSeconds:0.0} reservations/s"));
     }
 
     [Fact]
