@@ -20,10 +20,16 @@ namespace VeoFunctions.IntegrationTests;
 /// nothing at fal (both doors), and a job that ends without being billed gives its reservation back.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class BudgetTests(Azurite azurite)
+public sealed class BudgetTests(Azurite azurite, Xunit.Abstractions.ITestOutputHelper output)
 {
     // The default job: 8 s of 720p with audio, $3.20.
     private const decimal JobUsd = 3.20m;
+
+    private const string AdminKey = "admin-id:admin-secret";
+
+    // fal's billing readable, and asked for a short while: silence past the horizon proves a job unbilled.
+    private static readonly (string, string?)[] WithBilling =
+        [("Fal:AdminKey", AdminKey), ("Money:BillingFirstRecheck", "00:00:00.300"), ("Money:BillingHorizon", "00:00:02")];
 
     private static Dictionary<string, string?> Budget(decimal usd, params (string Key, string? Value)[] more)
     {
@@ -53,6 +59,26 @@ public sealed class BudgetTests(Azurite azurite)
     }
 
     [Fact]
+    public async Task TwoHundredConcurrentReservations_WithRoomForAll_AllSucceed_WithoutAnError()
+    {
+        // Every one of them must write the day: the most contended case for the one-blob-per-day document.
+        var options = Options.Create(new MoneyOptions { DailyBudgetUsd = 200 * JobUsd });
+        var storage = Options.Create(new StorageOptions { ConnectionString = azurite.ConnectionString, WorkContainer = $"budget-{Guid.NewGuid():N}"[..30] });
+        var containers = new BlobContainers(new BlobServiceClient(azurite.ConnectionString), storage);
+        var day = new DateOnly(2026, 8, 21);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => Task.Run(() =>
+            new DailyBudget(containers, options, TimeProvider.System, NullLogger<DailyBudget>.Instance).ReserveAsync(day, [($"job{i}", JobUsd)], CancellationToken.None, holder: $"start{i}"))));
+
+        clock.Stop();
+        Assert.All(outcomes, o => Assert.True(o.Reserved));
+        var snapshot = await new DailyBudget(containers, options, TimeProvider.System, NullLogger<DailyBudget>.Instance).ReadAsync(day, CancellationToken.None);
+        Assert.Equal((200 * JobUsd, 200), (snapshot.ReservedUsd, snapshot.Jobs));
+        output.WriteLine(FormattableString.Invariant($"200 concurrent reservations on one day's blob: {clock.Elapsed.TotalSeconds:0.0} s, {200 / clock.Elapsed.TotalSeconds:0.0} reservations/s"));
+    }
+
+    [Fact]
     public async Task FiftyConcurrentStarts_AgainstABudgetOfTenJobs_StartExactlyTen_AndNothingElseReachesFal()
     {
         await using var pipeline = await Pipeline.StartAsync(azurite, settings: Budget(10 * JobUsd));
@@ -78,6 +104,139 @@ public sealed class BudgetTests(Azurite azurite)
     }
 
     [Fact]
+    public async Task FiftyKeys_StartedConcurrently_WithClientsThatDisconnectAndRetry_AgainstRoomForTen_StartTenAndNeverPassTheBudget()
+    {
+        // Each key is retried until it gets an answer; a retry within a minute of a dead start would wait out the
+        // abandoned claim, which is what the generous cap allows for.
+        var answerCap = TimeSpan.FromMinutes(4);
+        var disconnects = new Disconnects();
+        await using var pipeline = await Pipeline.StartAsync(azurite, settings: Budget(10 * JobUsd), services: disconnects.Into(azurite));
+        using var stopWatching = new CancellationTokenSource();
+        decimal mostCommitted = 0;
+        var watcher = Task.Run(async () =>
+        {
+            while (!stopWatching.IsCancellationRequested)
+            {
+                var budget = await BudgetAsync(pipeline);
+                mostCommitted = Math.Max(mostCommitted, budget.GetProperty("spentUsd").GetDecimal() + budget.GetProperty("reservedUsd").GetDecimal());
+                await Task.Delay(20); // a sampling interval, not a wait for a condition
+            }
+        });
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => Task.Run(() => StartUntilAnsweredAsync(pipeline, disconnects, $"swallow-{i}", PipelineProbes.Job($"A swallow, take {i}"), new Random(i), answerCap))));
+        var started = answers.Where(a => a.Status == HttpStatusCode.Accepted).Select(a => a.JobId!).Distinct().ToList();
+        foreach (string jobId in started)
+        {
+            await pipeline.WaitForJobAsync(jobId);
+        }
+
+        await stopWatching.CancelAsync();
+        await watcher;
+        Assert.True(disconnects.Cuts > 0, "No client was cut while its start staged or marked its claim.");
+        Assert.Equal((10, 40), (started.Count, answers.Count(a => a.Status == HttpStatusCode.PaymentRequired)));
+        Assert.Equal(10, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        Assert.True(mostCommitted <= 10 * JobUsd, $"The day's spent + reserved reached {mostCommitted} USD against a budget of {10 * JobUsd} USD.");
+        var day = await BudgetAsync(pipeline);
+        Assert.Equal(10 * JobUsd, day.GetProperty("spentUsd").GetDecimal() + day.GetProperty("reservedUsd").GetDecimal());
+    }
+
+    // Where a client's connection is cut: at a random moment, or the moment its start stages the job's image (after the
+    // reservation, before the schedule call) or marks its claim started (after the schedule call): the two windows the
+    // budget once leaked through. The policy sits in the app's storage client and cuts the client whose job id a write
+    // names, then lets the write take a moment, as a slow one would, so the start sees its request aborted mid-write.
+    private enum Cut { Never, Randomly, WhileStaging, WhileMarkingStarted }
+
+    private sealed class Disconnects : Azure.Core.Pipeline.HttpPipelinePolicy
+    {
+        private static readonly TimeSpan Slowness = TimeSpan.FromMilliseconds(300);
+
+        public System.Collections.Concurrent.ConcurrentDictionary<string, (Cut At, CancellationTokenSource Client)> Armed { get; } = new();
+
+        public int Cuts;
+
+        public Action<Microsoft.Extensions.DependencyInjection.IServiceCollection> Into(Azurite azurite) => services =>
+        {
+            var options = new BlobClientOptions();
+            options.AddPolicy(this, Azure.Core.HttpPipelinePosition.PerCall);
+            services.AddSingleton(new BlobServiceClient(azurite.ConnectionString, options));
+        };
+
+        public override void Process(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline) =>
+            ProcessAsync(message, pipeline).AsTask().GetAwaiter().GetResult();
+
+        public override async ValueTask ProcessAsync(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
+        {
+            string path = message.Request.Uri.Path;
+            var at = path.Contains("/staged/", StringComparison.Ordinal) ? Cut.WhileStaging
+                : path.Contains("/claims/", StringComparison.Ordinal) && message.Request.Headers.Contains("If-Match") ? Cut.WhileMarkingStarted
+                : Cut.Never;
+            if (message.Request.Method == Azure.Core.RequestMethod.Put && at != Cut.Never
+                && Armed.FirstOrDefault(entry => path.Contains(entry.Key, StringComparison.Ordinal)) is { Key: { } jobId, Value: var armed } && armed.At == at
+                && Armed.TryRemove(new(jobId, armed)))
+            {
+                Interlocked.Increment(ref Cuts);
+                await armed.Client.CancelAsync();
+                try
+                {
+                    await Task.Delay(Slowness, message.CancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The start saw its request aborted.
+                }
+            }
+
+            await ProcessNextAsync(message, pipeline);
+        }
+    }
+
+    // A client that gives up on some of its tries at a random moment (its connection is cut, so the start sees its
+    // request aborted) and sends the same key again until it is answered: 202 or 402, after any 503 "starting".
+    private static async Task<(HttpStatusCode Status, string? JobId)> StartUntilAnsweredAsync(Pipeline pipeline, Disconnects disconnects, string key, object job, Random random, TimeSpan cap)
+    {
+        var giveUpAt = DateTime.UtcNow + cap;
+        string jobId = VeoFunctions.Jobs.JobScheduler.JobIdFor(key);
+        for (int attempt = 0; DateTime.UtcNow < giveUpAt; attempt++)
+        {
+            using var cut = new CancellationTokenSource();
+            var at = attempt < 4 ? (Cut)random.Next(4) : Cut.Never;
+            if (at == Cut.Randomly)
+            {
+                cut.CancelAfter(TimeSpan.FromMilliseconds(random.Next(0, 900)));
+            }
+            else if (at != Cut.Never)
+            {
+                disconnects.Armed[jobId] = (at, cut);
+            }
+
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/videos") { Content = System.Net.Http.Json.JsonContent.Create(job) };
+            request.Headers.Add("Idempotency-Key", key);
+            try
+            {
+                using var response = await pipeline.Http.SendAsync(request, cut.Token);
+                string text = await response.Content.ReadAsStringAsync(cut.Token);
+                if (response.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.PaymentRequired)
+                {
+                    return (response.StatusCode, response.StatusCode == HttpStatusCode.Accepted ? JsonDocument.Parse(text).RootElement.Text("jobId") : null);
+                }
+
+                Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"Key {key}: {(int)response.StatusCode} {text}");
+                await Task.Delay(TimeSpan.FromMilliseconds(250)); // the client's back-off the 503's Retry-After asks for
+            }
+            catch (OperationCanceledException) when (cut.IsCancellationRequested)
+            {
+                // Disconnected: try the same key again.
+            }
+            finally
+            {
+                disconnects.Armed.TryRemove(jobId, out _);
+            }
+        }
+
+        throw new TimeoutException($"Key {key} got no answer within {cap}.");
+    }
+
+    [Fact]
     public async Task AJobFalRefusesAtSubmit_GivesItsReservationBack()
     {
         await using var pipeline = await Pipeline.StartAsync(azurite, PipelineProbes.Fal(FaultRule.SubmitValidationError("prompt", "Prompt contains a forbidden word")), Budget(100));
@@ -91,9 +250,11 @@ public sealed class BudgetTests(Azurite azurite)
     }
 
     [Fact]
-    public async Task AJobFalFailsWithA5xx_GivesItsReservationBack()
+    public async Task AJobFalFailsWithA5xx_GivesItsReservationBack_OnlyOnceFalsBillingStayedSilentPastTheHorizon()
     {
-        await using var pipeline = await Pipeline.StartAsync(azurite, PipelineProbes.Fal(FaultRule.Generation(FaultKind.RunnerDisconnected)), Budget(100));
+        var fal = PipelineProbes.Fal(FaultRule.Generation(FaultKind.RunnerDisconnected));
+        fal.AdminKey = AdminKey;
+        await using var pipeline = await Pipeline.StartAsync(azurite, fal, Budget(100, WithBilling));
 
         string jobId = await pipeline.StartJobAsync(PipelineProbes.Job("A swallow, disconnected"));
         await pipeline.WaitForJobAsync(jobId);
@@ -101,7 +262,45 @@ public sealed class BudgetTests(Azurite azurite)
         var status = await pipeline.GetStatusAsync(jobId);
         Assert.Equal(("failed", "notBilled"), (status.Text("phase"), status.GetProperty("cost").Text("billing")));
         Assert.False(pipeline.TheSubmission().Billed);
+        Assert.True(pipeline.Fal.State.GetCount(RequestKind.BillingEvents) >= 2, "fal's error text was taken as proof: its billing was asked once only.");
         await AssertNothingReservedOrSpentAsync(pipeline);
+    }
+
+    [Fact]
+    public async Task AJobFalFailsWithA5xx_WithoutFalsBillingToConfirmIt_IsPossiblyBilled_CountsAsSpent_AndIsLoggedPaidAndLost()
+    {
+        var logs = new CapturedLogs();
+        await using var pipeline = await Pipeline.StartAsync(azurite, PipelineProbes.Fal(FaultRule.Generation(FaultKind.RunnerDisconnected)), Budget(100), logs.AddTo);
+
+        string jobId = await pipeline.StartJobAsync(PipelineProbes.Job("A swallow, disconnected, unconfirmed"));
+        await pipeline.WaitForJobAsync(jobId);
+
+        var status = await pipeline.GetStatusAsync(jobId);
+        Assert.Equal(("failed", "possiblyBilled"), (status.Text("phase"), status.GetProperty("cost").Text("billing")));
+        await AssertSpentAtTheEstimateAsync(pipeline);
+        Assert.Contains(logs.Lines, line => line.Level == Microsoft.Extensions.Logging.LogLevel.Error && line.Message.Contains("paid and lost", StringComparison.Ordinal) && line.Message.Contains(jobId, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ALostSubmitNeverFound_IsPossiblyBilled_CountsAsSpent_AndIsLoggedPaidAndLost()
+    {
+        // fal accepts the submit and the answer is lost; its webhook is dropped and its request list cannot be read.
+        var logs = new CapturedLogs();
+        var fal = PipelineProbes.Fal(FaultRule.SubmitAcceptedThenHttpError(500, includeRequestIdHeader: true), FaultRule.Generation(FaultKind.WebhookDrop),
+            FaultRule.CallHttpError(RequestKind.PlatformRequests, 403, count: null));
+        await using var pipeline = await Pipeline.StartAsync(azurite, fal,
+            Budget(100, ("Jobs:Deadline", "00:00:01"), ("Jobs:MaxGenerationTime", "00:00:01"), ("Jobs:FirstStatusCheck", "00:00:00.300"), ("Jobs:MaxStatusCheckInterval", "00:00:00.500")),
+            logs.AddTo);
+
+        string jobId = await pipeline.StartJobAsync(PipelineProbes.Job("A swallow, lost at submit"));
+        await pipeline.WaitForJobAsync(jobId);
+
+        var status = await pipeline.GetStatusAsync(jobId);
+        Assert.Equal(("failed", "possiblyBilled"), (status.Text("phase"), status.GetProperty("cost").Text("billing")));
+        Assert.DoesNotContain("Nothing was billed", status.GetProperty("cost").Text("note"), StringComparison.Ordinal);
+        await Poll.UntilAsync(() => pipeline.TheSubmission().Billed, TimeSpan.FromSeconds(30), "fal to finish and bill the lost request");
+        await AssertSpentAtTheEstimateAsync(pipeline);
+        Assert.Contains(logs.Lines, line => line.Level == Microsoft.Extensions.Logging.LogLevel.Error && line.Message.Contains("paid and lost", StringComparison.Ordinal) && line.Message.Contains(jobId, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -110,7 +309,8 @@ public sealed class BudgetTests(Azurite azurite)
         var clock = PipelineProbes.Clock();
         var fal = PipelineProbes.OnClock(clock, TimeSpan.FromMinutes(1));
         fal.QueueTime = TimeSpan.FromMinutes(10);
-        await using var pipeline = await Pipeline.StartAsync(azurite, fal, Budget(100, ("Jobs:CancelGrace", "00:01:00")));
+        fal.AdminKey = AdminKey;
+        await using var pipeline = await Pipeline.StartAsync(azurite, fal, Budget(100, [("Jobs:CancelGrace", "00:01:00"), .. WithBilling]));
         string jobId = await pipeline.StartJobAsync(PipelineProbes.Job("A swallow in the queue"));
         await Poll.UntilAsync(() => pipeline.Fal.State.Submissions.Count == 1);
 
@@ -167,6 +367,12 @@ public sealed class BudgetTests(Azurite azurite)
         var budget = await BudgetAsync(pipeline);
         Assert.Equal(JobUsd, budget.GetProperty("reservedUsd").GetDecimal() + budget.GetProperty("spentUsd").GetDecimal());
         Assert.Equal(1, budget.GetProperty("jobs").GetInt32());
+    }
+
+    private static async Task AssertSpentAtTheEstimateAsync(Pipeline pipeline)
+    {
+        var budget = await BudgetAsync(pipeline);
+        Assert.Equal((0m, JobUsd), (budget.GetProperty("reservedUsd").GetDecimal(), budget.GetProperty("spentUsd").GetDecimal()));
     }
 
     private static async Task AssertNothingReservedOrSpentAsync(Pipeline pipeline)

@@ -10,7 +10,8 @@ namespace VeoFunctions.Functions;
 
 /// <summary>
 /// <c>POST /api/videos/{jobId}/cancel</c>: asks the job to stop. Before submit nothing is spent; while fal works
-/// the request is cancelled at fal too; once fal has delivered, the paid video is still archived.
+/// the request is cancelled at fal too. Once fal has delivered (the job is archiving) a cancel is 409: the video is paid
+/// for and is archived regardless.
 /// </summary>
 public sealed class CancelVideoJob
 {
@@ -33,6 +34,12 @@ public sealed class CancelVideoJob
             // Ended (its orchestration may still settle the job's cost with fal's billing).
             string ended = instance.ReadCustomStatusAs<JobProgress>()?.Phase.ToString() ?? instance.RuntimeStatus.ToString();
             return Problems.Conflict($"The job has already ended ({ended.ToLowerInvariant()}).");
+        }
+
+        if (instance.ReadCustomStatusAs<JobProgress>()?.Phase is JobPhase.Archiving)
+        {
+            // fal has delivered: the video is paid for and nothing a cancel does would save money (the job would archive it anyway).
+            return Problems.Conflict("The job's video is already made and paid for, and is being archived: it cannot be cancelled.");
         }
 
         try

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VeoFunctions.Money;
 using VeoFunctions.Storage;
@@ -15,9 +16,10 @@ namespace VeoFunctions.Jobs;
 /// <remarks>
 /// With <paramref name="spending"/> (the app always has it) a job carries its cost estimate and, when a daily budget is
 /// set, reserves it before anything is staged or scheduled: a job that does not fit starts nothing
-/// (<see cref="ScheduleOutcome.OverBudget"/>) and gives its claim back, so the same key may start it another day.
+/// (<see cref="ScheduleOutcome.OverBudget"/>) and gives its claim back, so the same key may start it another day. A
+/// reservation is given back only when the job certainly was not scheduled (see <see cref="ScheduleAsync"/>).
 /// </remarks>
-public sealed class JobScheduler(ImageStaging staging, JobClaims claims, JobIndex index, IOptions<JobOptions> options, TimeProvider time, JobSpending? spending = null, Telemetry.VeoMetrics? metrics = null)
+public sealed partial class JobScheduler(ImageStaging staging, JobClaims claims, JobIndex index, IOptions<JobOptions> options, TimeProvider time, JobSpending? spending = null, Telemetry.VeoMetrics? metrics = null, ILogger<JobScheduler>? logger = null)
 {
     /// <summary>A new random job id.</summary>
     public static string NewJobId() => Guid.NewGuid().ToString("N");
@@ -66,32 +68,61 @@ public sealed class JobScheduler(ImageStaging staging, JobClaims claims, JobInde
             }
         }
 
-        // Before anything is staged or scheduled: a job the day's budget has no room for starts nothing.
-        var reservation = quote is not null && spending is not null ? await spending.ReserveAsync([(jobId, quote)], cancellationToken).ConfigureAwait(false) : null;
-        if (reservation is { Reserved: false })
-        {
-            if (claim is not null)
-            {
-                await claims.ReleaseAsync(jobId, claim, cancellationToken).ConfigureAwait(false);
-            }
-
-            return ScheduleOutcome.OverBudget;
-        }
-
+        // Up to the schedule call the job certainly does not exist: whatever fails (a client that disconnects while its
+        // images are staged is enough) gives back the claim and the reservation, so the same id starts again only with
+        // room again. The reservation names this start as its holder: what it gives back is never another start's.
+        string holder = NewJobId();
+        VideoJobInput input;
         try
         {
-            return await StartAsync(client, jobId, draft, fingerprint, manifest, quote, claim, cancellationToken).ConfigureAwait(false);
+            // Before anything is staged or scheduled: a job the day's budget has no room for starts nothing.
+            var reservation = quote is not null && spending is not null ? await spending.ReserveAsync([(jobId, quote)], cancellationToken, holder).ConfigureAwait(false) : null;
+            if (reservation is { Reserved: false })
+            {
+                if (claim is not null)
+                {
+                    await claims.ReleaseAsync(jobId, claim, cancellationToken).ConfigureAwait(false);
+                }
+
+                return ScheduleOutcome.OverBudget;
+            }
+
+            input = await PrepareAsync(jobId, draft, fingerprint, manifest, quote, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception) when (reservation is { Created.Count: > 0 } && quote is not null)
+        catch (Exception)
         {
-            // Nothing was started, so nothing may stay reserved; whatever failed is the caller's to see.
-            await spending!.ReleaseAsync(jobId, quote, CancellationToken.None).ConfigureAwait(false);
+            await GiveBackAsync(jobId, claim, quote, holder).ConfigureAwait(false);
             throw;
+        }
+
+        // From here the job may exist, whatever the call answers: nothing is given back, and a client that disconnects
+        // no longer stops the start half-way. A start that failed here keeps its reservation for the job; a retry of the
+        // same id finds the job, or takes the claim over and inherits the reservation.
+        return await ScheduleOnceAsync(client, input, claim).ConfigureAwait(false);
+    }
+
+    private async Task GiveBackAsync(string jobId, JobClaim? claim, JobQuote? quote, string holder)
+    {
+        try
+        {
+            // The claim first: once it is gone, no other start can be relying on this one's reservation.
+            bool ours = claim is null || await claims.ReleaseAsync(jobId, claim, CancellationToken.None).ConfigureAwait(false);
+            if (ours && quote is not null && spending is not null)
+            {
+                await spending.ReleaseAsync(jobId, quote, holder, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is Azure.RequestFailedException or HttpRequestException or TimeoutException)
+        {
+            // Kept reserved: the day counts a job that never ran, never the other way round. The start's own failure is the caller's to see.
+            if (logger is not null)
+            {
+                Log.NotGivenBack(logger, jobId, ex.Message);
+            }
         }
     }
 
-    private async Task<ScheduleOutcome> StartAsync(
-        DurableTaskClient client, string jobId, VideoJobDraft draft, string fingerprint, ManifestEntry? manifest, JobQuote? quote, JobClaim? claim, CancellationToken cancellationToken)
+    private async Task<VideoJobInput> PrepareAsync(string jobId, VideoJobDraft draft, string fingerprint, ManifestEntry? manifest, JobQuote? quote, CancellationToken cancellationToken)
     {
         var images = new List<ImageSource>(draft.Images.Count);
         foreach (var image in draft.Images)
@@ -115,15 +146,21 @@ public sealed class JobScheduler(ImageStaging staging, JobClaims claims, JobInde
             manifest,
             quote);
         await index.AddAsync(jobId, input.CreatedAt, cancellationToken).ConfigureAwait(false); // first: an entry without a job is skipped, a job without one is never listed
+        return input;
+    }
+
+    private async Task<ScheduleOutcome> ScheduleOnceAsync(DurableTaskClient client, VideoJobInput input, JobClaim? claim)
+    {
+        string jobId = input.JobId;
         var outcome = ScheduleOutcome.Started;
         try
         {
-            await client.ScheduleNewOrchestrationInstanceAsync(nameof(VideoJobOrchestrator), input, new StartOrchestrationOptions(jobId), cancellationToken).ConfigureAwait(false);
+            await client.ScheduleNewOrchestrationInstanceAsync(nameof(VideoJobOrchestrator), input, new StartOrchestrationOptions(jobId), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception)
         {
             // Taking over an abandoned claim can still race its original starter; anything else is a real failure.
-            if (await ExistingAsync(client, jobId, fingerprint, cancellationToken).ConfigureAwait(false) is not { } raced)
+            if (await ExistingAsync(client, jobId, input.RequestFingerprint, CancellationToken.None).ConfigureAwait(false) is not { } raced)
             {
                 throw;
             }
@@ -133,13 +170,13 @@ public sealed class JobScheduler(ImageStaging staging, JobClaims claims, JobInde
 
         if (outcome == ScheduleOutcome.Started)
         {
-            metrics?.JobStarted(manifest is null ? "http" : "manifest", quote?.Estimate.EstimatedUsd ?? 0);
+            metrics?.JobStarted(input.Manifest is null ? "http" : "manifest", input.Quote?.Estimate.EstimatedUsd ?? 0);
         }
 
         if (claim is not null && outcome != ScheduleOutcome.Conflict)
         {
             // From now on the claim, not the orchestration's history (which may be purged), keeps a replay from paying twice.
-            await claims.MarkStartedAsync(jobId, claim, cancellationToken).ConfigureAwait(false);
+            await claims.MarkStartedAsync(jobId, claim, CancellationToken.None).ConfigureAwait(false);
         }
 
         return outcome;
@@ -184,8 +221,10 @@ public sealed class JobScheduler(ImageStaging staging, JobClaims claims, JobInde
             return (await WaitForWinnerAsync(client, jobId, fingerprint, cancellationToken).ConfigureAwait(false), null);
         }
 
-        // Unstarted, old, and no instance: its starter died before scheduling. Take it over.
-        return (null, claim);
+        // Unstarted, old, and no instance: its starter died before scheduling. Take it over, unless another starter just did.
+        return await claims.TakeOverAsync(jobId, claim, cancellationToken).ConfigureAwait(false) is { } taken
+            ? (null, taken)
+            : (await WaitForWinnerAsync(client, jobId, fingerprint, cancellationToken).ConfigureAwait(false), null);
     }
 
     // The request that won the claim is staging images and scheduling; its job shows up within moments.
@@ -213,5 +252,11 @@ public sealed class JobScheduler(ImageStaging staging, JobClaims claims, JobInde
         }
 
         return instance.ReadInputAs<VideoJobInput>()?.RequestFingerprint == fingerprint ? ScheduleOutcome.AlreadyExists : ScheduleOutcome.Conflict;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(7103, LogLevel.Warning, "Job {JobId}: a start that failed before scheduling could not give back its claim and reservation; they stay until the day ends or the id is started again: {Problem}")]
+        public static partial void NotGivenBack(ILogger logger, string jobId, string problem);
     }
 }

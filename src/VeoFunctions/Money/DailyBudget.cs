@@ -14,8 +14,14 @@ namespace VeoFunctions.Money;
 /// released if nothing was billed. Each day is one blob, <c>budget/{yyyy-MM-dd}.json</c> in the work container, with
 /// one entry per job, updated by a conditional write on its ETag and redone when another writer got there first, so
 /// concurrent starts can never together reserve more than the limit. Entries are keyed by job id: reserving for a job
-/// that already holds a reservation (a replayed start, a redelivered manifest) changes nothing.
+/// that already holds a reservation (a replayed start, a redelivered manifest) takes no more room; a released entry is
+/// no reservation, so reserving it again needs room like a new one.
 /// </summary>
+/// <remarks>
+/// A reservation names its holder: the start that last reserved it. Only that start may give it back
+/// (<see cref="ReleaseAsync"/>), and only while it is still a reservation, so a start that failed cannot release what
+/// another start of the same job id (a retry that took its claim over) now relies on, nor a job's settled cost.
+/// </remarks>
 public sealed partial class DailyBudget(BlobContainers containers, IOptions<MoneyOptions> options, TimeProvider time, ILogger<DailyBudget> logger)
 {
     private const int MaxWriteAttempts = 500;
@@ -30,8 +36,12 @@ public sealed partial class DailyBudget(BlobContainers containers, IOptions<Mone
 
     public static string BlobName(DateOnly day) => $"budget/{day:yyyy-MM-dd}.json";
 
-    /// <summary>Reserves every job's estimate, or none of them when together they do not fit in what is left of the day.</summary>
-    public async Task<BudgetReservation> ReserveAsync(DateOnly day, IReadOnlyList<(string JobId, decimal Usd)> jobs, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reserves every job's estimate for <paramref name="holder"/>, or none of them when together they do not fit in what
+    /// is left of the day. A job already reserved takes no more room and passes to this holder; a job whose entry was
+    /// released (its start failed) or never made needs room; a job already spent is left as it is.
+    /// </summary>
+    public async Task<BudgetReservation> ReserveAsync(DateOnly day, IReadOnlyList<(string JobId, decimal Usd)> jobs, CancellationToken cancellationToken, string? holder = null)
     {
         ArgumentNullException.ThrowIfNull(jobs);
         decimal limit = options.Value.DailyBudgetUsd ?? throw new InvalidOperationException("No daily budget is configured.");
@@ -39,14 +49,16 @@ public sealed partial class DailyBudget(BlobContainers containers, IOptions<Mone
         {
             var (document, etag) = await ReadDocumentAsync(day, cancellationToken).ConfigureAwait(false);
             var before = Snapshot(day, document, limit);
-            var fresh = jobs.Where(job => !document.Jobs.ContainsKey(job.JobId)).DistinctBy(job => job.JobId).ToList();
+            var distinct = jobs.DistinctBy(job => job.JobId).ToList();
+            var fresh = distinct.Where(job => document.Jobs.GetValueOrDefault(job.JobId) is null or { State: BudgetEntry.Released }).ToList();
+            var handedOver = distinct.Where(job => document.Jobs.GetValueOrDefault(job.JobId) is { State: BudgetEntry.Reserved } entry && entry.Holder != holder).ToList();
             decimal needed = fresh.Sum(job => job.Usd);
-            if (fresh.Count == 0)
+            if (fresh.Count == 0 && (handedOver.Count == 0 || holder is null))
             {
                 return new BudgetReservation(true, before, [], 0);
             }
 
-            if (before.CommittedUsd + needed > limit)
+            if (needed > 0 && before.CommittedUsd + needed > limit) // a hand-over takes no room: never refused, even on a day over its (lowered) limit
             {
                 Log.Refused(logger, day, needed, before.RemainingUsd ?? 0, limit);
                 return new BudgetReservation(false, before, [], needed);
@@ -55,7 +67,12 @@ public sealed partial class DailyBudget(BlobContainers containers, IOptions<Mone
             var now = time.GetUtcNow();
             foreach (var (jobId, usd) in fresh)
             {
-                document.Jobs[jobId] = new BudgetEntry(usd, null, BudgetEntry.Reserved, now);
+                document.Jobs[jobId] = new BudgetEntry(usd, null, BudgetEntry.Reserved, now, holder);
+            }
+
+            foreach (var (jobId, _) in handedOver)
+            {
+                document.Jobs[jobId] = document.Jobs[jobId] with { Holder = holder, UpdatedAt = now };
             }
 
             if (await TryWriteAsync(day, document, etag, cancellationToken).ConfigureAwait(false))
@@ -63,6 +80,30 @@ public sealed partial class DailyBudget(BlobContainers containers, IOptions<Mone
                 var after = Snapshot(day, document, limit);
                 WarnIfNearlySpent(before, after);
                 return new BudgetReservation(true, after, fresh.Select(job => job.JobId).ToList(), needed);
+            }
+
+            await BackOffAsync(attempt, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Gives back <paramref name="holder"/>'s reservation of a job that certainly did not start. Changes nothing when the
+    /// entry is not a reservation any more or another start holds it now.
+    /// </summary>
+    public async Task ReleaseAsync(DateOnly day, string jobId, string holder, CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            var (document, etag) = await ReadDocumentAsync(day, cancellationToken).ConfigureAwait(false);
+            if (document.Jobs.GetValueOrDefault(jobId) is not { State: BudgetEntry.Reserved } entry || entry.Holder != holder)
+            {
+                return;
+            }
+
+            document.Jobs[jobId] = entry with { State = BudgetEntry.Released, UpdatedAt = time.GetUtcNow() };
+            if (await TryWriteAsync(day, document, etag, cancellationToken).ConfigureAwait(false))
+            {
+                return;
             }
 
             await BackOffAsync(attempt, cancellationToken).ConfigureAwait(false);
@@ -177,7 +218,8 @@ public sealed partial class DailyBudget(BlobContainers containers, IOptions<Mone
 
     private sealed record BudgetDocument(DateOnly Day, Dictionary<string, BudgetEntry> Jobs);
 
-    private sealed record BudgetEntry(decimal EstimatedUsd, decimal? ActualUsd, string State, DateTimeOffset UpdatedAt)
+    // Holder: the start that reserved the entry (null in entries of earlier releases and in settled ones).
+    private sealed record BudgetEntry(decimal EstimatedUsd, decimal? ActualUsd, string State, DateTimeOffset UpdatedAt, string? Holder = null)
     {
         public const string Reserved = "reserved";
         public const string Spent = "spent";

@@ -106,25 +106,56 @@ public sealed class JobClaims(BlobContainers containers, TimeProvider time)
     }
 
     /// <summary>
-    /// Gives back an unstarted claim whose job was refused before it started (the day's budget had no room), so the same
-    /// id may start it later. Conditional on the claim's ETag: a claim that changed meanwhile is not ours to delete.
+    /// Gives back an unstarted claim whose job certainly did not start (the day's budget had no room, the start failed
+    /// before scheduling), so the same id may start it later. Conditional on the claim's ETag: a claim that changed
+    /// meanwhile (another starter took it over) is not ours to delete. True when it is gone: from then on no other start
+    /// can be relying on this one.
     /// </summary>
-    public async Task ReleaseAsync(string jobId, JobClaim claim, CancellationToken cancellationToken)
+    public async Task<bool> ReleaseAsync(string jobId, JobClaim claim, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(claim);
         if (claim.Started)
         {
-            return;
+            return false;
         }
 
         var container = await containers.WorkAsync().ConfigureAwait(false);
         try
         {
             await container.GetBlobClient(BlobName(jobId)).DeleteIfExistsAsync(conditions: new BlobRequestConditions { IfMatch = claim.ETag }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return true;
         }
         catch (RequestFailedException ex) when (ex.Status == (int)HttpStatusCode.PreconditionFailed)
         {
-            // Changed by another starter: theirs now.
+            return false; // changed by another starter: theirs now
+        }
+    }
+
+    /// <summary>
+    /// Takes over an unstarted claim whose starter seems to have died: rewritten under its ETag with a new claim time, so
+    /// of several starters taking it over one wins, and the old starter, should it still be alive, can neither mark nor
+    /// give back what is no longer its claim. Null when another starter changed it first.
+    /// </summary>
+    public async Task<JobClaim?> TakeOverAsync(string jobId, JobClaim claim, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        var container = await containers.WorkAsync().ConfigureAwait(false);
+        var document = new ClaimDocument(claim.Fingerprint, time.GetUtcNow(), null, Guid.NewGuid().ToString("N"));
+        try
+        {
+            var written = await container.GetBlobClient(BlobName(jobId)).UploadAsync(
+                BinaryData.FromObjectAsJson(document, Json),
+                new BlobUploadOptions
+                {
+                    Conditions = new BlobRequestConditions { IfMatch = claim.ETag },
+                    HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+                },
+                cancellationToken).ConfigureAwait(false);
+            return new JobClaim(true, claim.Fingerprint, document.ClaimedAt, false, written.Value.ETag);
+        }
+        catch (RequestFailedException ex) when (ex.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.NotFound)
+        {
+            return null;
         }
     }
 

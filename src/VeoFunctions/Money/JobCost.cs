@@ -35,8 +35,17 @@ public static class JobBilling
     /// <summary>fal's billing events give what was charged (<see cref="JobCost.ActualUsd"/>).</summary>
     public const string Billed = "billed";
 
-    /// <summary>Nothing was billed: the job never reached fal, or fal does not bill how it ended (a 5xx, removed from its queue).</summary>
+    /// <summary>
+    /// Nothing was billed: the job never reached fal, or fal does not bill how it ended (a 5xx, removed from its queue)
+    /// and its billing showed no charge past <c>Money:BillingHorizon</c>.
+    /// </summary>
     public const string NotBilled = "notBilled";
+
+    /// <summary>
+    /// fal may have billed the job, which has no video (a lost submit never found, an end fal says it does not bill that its
+    /// billing cannot confirm): the estimate counts as spent, and it is logged as paid and lost.
+    /// </summary>
+    public const string PossiblyBilled = "possiblyBilled";
 
     /// <summary>fal's billing cannot be read (no <c>Fal:AdminKey</c>): the estimate is what counts.</summary>
     public const string EstimateOnly = "estimateOnly";

@@ -33,7 +33,8 @@ public sealed class JobSpending(PriceList prices, DailyBudget budget, IOptions<M
     /// Reserves the jobs' estimates together on their quotes' day, or refuses them all. Null when the quotes name no
     /// budget day (the budget was off when they were made): nothing is reserved and nothing refused.
     /// </summary>
-    public async Task<BudgetReservation?> ReserveAsync(IReadOnlyList<(string JobId, JobQuote Quote)> jobs, CancellationToken cancellationToken)
+    /// <param name="holder">The start reserving (see <see cref="DailyBudget"/>): only it may give the reservation back.</param>
+    public async Task<BudgetReservation?> ReserveAsync(IReadOnlyList<(string JobId, JobQuote Quote)> jobs, CancellationToken cancellationToken, string? holder = null)
     {
         ArgumentNullException.ThrowIfNull(jobs);
         if (jobs.Count == 0 || jobs[0].Quote.BudgetDay is not { } day || !budget.Enabled)
@@ -41,15 +42,15 @@ public sealed class JobSpending(PriceList prices, DailyBudget budget, IOptions<M
             return null;
         }
 
-        return await budget.ReserveAsync(day, jobs.Select(job => (job.JobId, job.Quote.Estimate.EstimatedUsd)).ToList(), cancellationToken).ConfigureAwait(false);
+        return await budget.ReserveAsync(day, jobs.Select(job => (job.JobId, job.Quote.Estimate.EstimatedUsd)).ToList(), cancellationToken, holder).ConfigureAwait(false);
     }
 
-    /// <summary>Gives back a reservation whose job did not start.</summary>
-    public Task ReleaseAsync(string jobId, JobQuote quote, CancellationToken cancellationToken)
+    /// <summary>Gives back <paramref name="holder"/>'s reservation of a job that certainly did not start.</summary>
+    public Task ReleaseAsync(string jobId, JobQuote quote, string holder, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(quote);
-        return quote.BudgetDay is { } day
-            ? budget.SettleAsync(day, jobId, quote.Estimate.EstimatedUsd, null, billed: false, cancellationToken)
+        return quote.BudgetDay is { } day && budget.Enabled
+            ? budget.ReleaseAsync(day, jobId, holder, cancellationToken)
             : Task.CompletedTask;
     }
 

@@ -17,11 +17,18 @@ namespace VeoFunctions.Money;
 /// rate for that default: a discount or a price change fal shows moves all rates in proportion, and the table keeps
 /// the shape fal's one number cannot express. An answer in another unit or currency is not understood and the table
 /// is used alone, as while fal cannot be read (a failure is remembered for a minute, so a fal outage does not slow
-/// every door).
+/// every door), and so is a price outside <see cref="MinScale"/>–<see cref="MaxScale"/> of the table's (a glitch: a
+/// price of 0 would turn the budget off).
 /// </remarks>
 public sealed partial class PriceList(FalPlatformClient platform, IOptions<MoneyOptions> options, TimeProvider time, ILogger<PriceList> logger) : IDisposable
 {
     private static readonly TimeSpan FailureCacheDuration = TimeSpan.FromMinutes(1);
+
+    /// <summary>fal's price is believed only within this band around the table's (0.25× to 4×); outside it the table is used.</summary>
+    public const decimal MinScale = 0.25m;
+
+    /// <inheritdoc cref="MinScale"/>
+    public const decimal MaxScale = 4m;
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private RateCard? _card;
@@ -75,7 +82,15 @@ public sealed partial class PriceList(FalPlatformClient platform, IOptions<Money
                 return (Table(money), money.PricingCacheDuration);
             }
 
-            return (new RateCard(money.Rates, "fal", price.UnitPrice / reference), money.PricingCacheDuration);
+            decimal scale = price.UnitPrice / reference;
+            if (scale < MinScale || scale > MaxScale)
+            {
+                // A glitch, not a price: a price of 0 would turn the budget off, a hundredfold one refuse every job.
+                Log.OutOfBand(logger, price.UnitPrice, reference, MinScale, MaxScale);
+                return (Table(money), money.PricingCacheDuration);
+            }
+
+            return (new RateCard(money.Rates, "fal", scale), money.PricingCacheDuration);
         }
         catch (Exception ex) when (ex is FalApiException or HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
@@ -92,6 +107,9 @@ public sealed partial class PriceList(FalPlatformClient platform, IOptions<Money
     {
         [LoggerMessage(7001, LogLevel.Warning, "fal's pricing API could not be read ({Problem}); jobs are estimated from the configured price table")]
         public static partial void Unavailable(ILogger logger, string problem);
+
+        [LoggerMessage(7003, LogLevel.Warning, "fal's price ({UnitPrice} USD per second) is outside {MinScale}x to {MaxScale}x of the configured table's {TableUnitPrice} USD; jobs are estimated from the table")]
+        public static partial void OutOfBand(ILogger logger, decimal unitPrice, decimal tableUnitPrice, decimal minScale, decimal maxScale);
 
         [LoggerMessage(7002, LogLevel.Warning, "fal's price ({UnitPrice} {Currency} per {Unit}) is not a USD price per second; jobs are estimated from the configured price table")]
         public static partial void NotUnderstood(ILogger logger, decimal? unitPrice, string? unit, string? currency);

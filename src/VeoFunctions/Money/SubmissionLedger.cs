@@ -75,6 +75,29 @@ public sealed class SubmissionLedger(BlobContainers containers)
     }
 
     /// <summary>
+    /// True when a submit of the job was begun and not given up as one fal certainly refused: fal may have its request,
+    /// recorded or not. A job that ended with no request recorded but this true may have been billed.
+    /// </summary>
+    /// <remarks>
+    /// The intents alone cannot tell a lost submit never found from one fal's request list proved never queued (the
+    /// job decides that, not the ledger), so the rare job whose submits were all proven unqueued is counted too: the
+    /// budget errs towards a job that never ran, never towards one that did.
+    /// </remarks>
+    public async Task<bool> MayHaveReachedFalAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var container = await containers.WorkAsync().ConfigureAwait(false);
+        foreach (string name in new[] { RecordName(jobId), IntentName(jobId, 1), IntentName(jobId, 2), $"{jobId}/submit-intent", $"{jobId}/submission.json" })
+        {
+            if (await ExistsAsync(container.GetBlobClient(name), cancellationToken).ConfigureAwait(false))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// Records a request found without the submit's own answer (named by fal's webhook, or found in fal's request
     /// list), unless a record exists already: the first record wins, so every path agrees on one request.
     /// Returns the record now in place.

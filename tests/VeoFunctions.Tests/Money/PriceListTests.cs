@@ -122,6 +122,38 @@ public sealed class PriceListTests : IDisposable
     }
 
     /// <summary>fal's <c>GET /v1/models/pricing</c>, as configured by the test.</summary>
+    [Theory]
+    [InlineData(0)] // a glitch that would turn the budget off
+    [InlineData(0.09)] // under a quarter of the table's 0.40
+    [InlineData(1.61)] // over four times it
+    public async Task FalsPriceOutsideAQuarterToFourTimesTheTables_FallsBackToTheTable_AndIsLogged(double unitPrice)
+    {
+        _fal.UnitPrice = (decimal)unitPrice;
+        var logger = new Moq.Mock<Microsoft.Extensions.Logging.ILogger<PriceList>>();
+        logger.Setup(l => l.IsEnabled(Moq.It.IsAny<Microsoft.Extensions.Logging.LogLevel>())).Returns(true);
+        var money = Options.Create(new MoneyOptions());
+        using var prices = new PriceList(new Fal.Platform.FalPlatformClient(new HttpClient(_fal), Options.Create(new Fal.FalOptions { Key = "id:secret", MaxAttempts = 1 }), _time,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Fal.Platform.FalPlatformClient>.Instance), money, _time, logger.Object);
+
+        var card = await prices.GetAsync(CancellationToken.None);
+
+        Assert.Equal(("table", 3.20m), (card.Source, card.Estimate(new VideoRequest("p")).EstimatedUsd));
+        logger.Verify(l => l.Log(Microsoft.Extensions.Logging.LogLevel.Warning, Moq.It.Is<Microsoft.Extensions.Logging.EventId>(e => e.Id == 7003), Moq.It.IsAny<Moq.It.IsAnyType>(),
+            Moq.It.IsAny<Exception?>(), Moq.It.IsAny<Func<Moq.It.IsAnyType, Exception?, string>>()), Moq.Times.Once);
+    }
+
+    [Theory]
+    [InlineData(0.10, 0.10)] // a quarter of the table: believed
+    [InlineData(1.60, 1.60)] // four times it: believed
+    public async Task FalsPriceAtTheEdgesOfTheBand_IsBelieved(double unitPrice, double expectedRate)
+    {
+        _fal.UnitPrice = (decimal)unitPrice;
+
+        var card = await Prices().GetAsync(CancellationToken.None);
+
+        Assert.Equal(("fal", (decimal)expectedRate), (card.Source, card.PerSecond("720p", true)));
+    }
+
     private sealed class FalPricing : HttpMessageHandler
     {
         public decimal UnitPrice { get; set; } = 0.40m;

@@ -66,8 +66,16 @@ internal sealed class FakeDurableClient
 
     public ConcurrentQueue<RaisedEvent> Raised { get; } = new();
 
+    /// <summary>Called before a schedule; an exception it returns is thrown and nothing is scheduled.</summary>
+    public Func<string, Exception?>? BeforeSchedule { get; set; }
+
     private string Schedule(TaskName name, object? input, StartOrchestrationOptions? options)
     {
+        if (BeforeSchedule?.Invoke(options?.InstanceId ?? "") is { } refused)
+        {
+            throw refused;
+        }
+
         lock (_gate)
         {
             string id = options?.InstanceId ?? Guid.NewGuid().ToString("N");

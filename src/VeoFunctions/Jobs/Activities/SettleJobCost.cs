@@ -38,7 +38,14 @@ public sealed record CostSettlement(string JobId, JobQuote Quote, string? FalReq
 /// reservation. Without the admin key the estimate is what counts. A bill fal has not booked yet comes back
 /// <see cref="JobBilling.Pending"/>, for the orchestrator to ask again later.
 /// </summary>
-public sealed partial class SettleJobCost(FalPlatformClient platform, DailyBudget budget, VideoArchive archive, IOptions<MoneyOptions> options, ILogger<SettleJobCost> logger, Telemetry.VeoMetrics metrics)
+/// <remarks>
+/// "Not billed" is concluded only from fal's own word (a submit it refused, or never took) or from its billing's silence
+/// past <see cref="MoneyOptions.BillingHorizon"/>. A job fal may have billed without a video to show for it — a lost
+/// submit never found, or an end whose error fal says it does not bill (a 5xx, <c>client_cancelled</c>), which its
+/// billing cannot confirm — counts as spent at its estimate, shows <see cref="JobBilling.PossiblyBilled"/> and is logged
+/// as paid and lost, the alert's marker.
+/// </remarks>
+public sealed partial class SettleJobCost(FalPlatformClient platform, DailyBudget budget, VideoArchive archive, SubmissionLedger ledger, IOptions<MoneyOptions> options, ILogger<SettleJobCost> logger, Telemetry.VeoMetrics metrics)
     : TaskActivity<CostSettlement, JobCost>
 {
     public override async Task<JobCost> RunAsync(TaskActivityContext context, CostSettlement input)
@@ -48,15 +55,23 @@ public sealed partial class SettleJobCost(FalPlatformClient platform, DailyBudge
         decimal estimate = pending.EstimatedUsd;
         if (input.FalRequestId is not { } requestId)
         {
+            if (await ledger.MayHaveReachedFalAsync(input.JobId, CancellationToken.None).ConfigureAwait(false))
+            {
+                // A submit fal's answer never came back for, and the request was never found: fal may have run and billed it.
+                return await PossiblyBilledAsync(input, null, pending,
+                    "fal's answer to the submit was lost and the request was never found, so fal may have run and billed it: the estimate counts as spent.").ConfigureAwait(false);
+            }
+
             await SettleBudgetAsync(input, null, billed: false).ConfigureAwait(false);
             return pending with { Billing = JobBilling.NotBilled, Note = "Nothing was billed: the job ended before fal accepted it." };
         }
 
         if (!platform.HasAdminKey)
         {
-            return await SettleAsync(input, input.Hint == FalBillingHint.NotBilled
-                ? pending with { Billing = JobBilling.NotBilled, Note = "fal does not bill how this request ended; fal's billing is not configured (Fal:AdminKey) to confirm it." }
-                : pending with { Billing = JobBilling.EstimateOnly, Note = "fal's billing is not configured (Fal:AdminKey): the cost is the estimate." }).ConfigureAwait(false);
+            return input.Hint == FalBillingHint.NotBilled
+                ? await PossiblyBilledAsync(input, requestId, pending,
+                    "fal's error says it does not bill how this request ended, but without fal's billing (Fal:AdminKey) that cannot be confirmed: the estimate counts as spent.").ConfigureAwait(false)
+                : await SettleAsync(input, pending with { Billing = JobBilling.EstimateOnly, Note = "fal's billing is not configured (Fal:AdminKey): the cost is the estimate." }).ConfigureAwait(false);
         }
 
         IReadOnlyList<FalBillingEvent> events;
@@ -68,11 +83,10 @@ public sealed partial class SettleJobCost(FalPlatformClient platform, DailyBudge
         {
             // The key lacks the scope, say: no retry helps. Counted as the hint says, and shown.
             Log.BillingUnreadable(logger, input.JobId, requestId, ex.Message);
-            return await SettleAsync(input, pending with
-            {
-                Billing = input.Hint == FalBillingHint.NotBilled ? JobBilling.NotBilled : JobBilling.EstimateOnly,
-                Note = $"fal's billing could not be read ({ex.Message}): the cost is the estimate.",
-            }).ConfigureAwait(false);
+            string note = $"fal's billing could not be read ({ex.Message}): the cost is the estimate.";
+            return input.Hint == FalBillingHint.NotBilled
+                ? await PossiblyBilledAsync(input, requestId, pending, note).ConfigureAwait(false)
+                : await SettleAsync(input, pending with { Billing = JobBilling.EstimateOnly, Note = note }).ConfigureAwait(false);
         }
 
         var charges = events.Where(e => e.RequestId == requestId).ToList();
@@ -89,14 +103,15 @@ public sealed partial class SettleJobCost(FalPlatformClient platform, DailyBudge
             return billed;
         }
 
-        if (input.Hint == FalBillingHint.NotBilled)
-        {
-            return await SettleAsync(input, pending with { Billing = JobBilling.NotBilled, Note = "Nothing was billed: fal does not bill how this request ended, and its billing shows no charge." }).ConfigureAwait(false);
-        }
-
         if (!input.Final)
         {
+            // fal's usage data lags: even an end fal says it does not bill is only proven unbilled by its billing's silence past the horizon.
             return pending with { Note = "fal has not booked this job yet; its billing is asked again." };
+        }
+
+        if (input.Hint == FalBillingHint.NotBilled)
+        {
+            return await SettleAsync(input, pending with { Billing = JobBilling.NotBilled, Note = "Nothing was billed: fal does not bill how this request ended, and its billing showed no charge long after." }).ConfigureAwait(false);
         }
 
         Log.NotBooked(logger, input.JobId, requestId, estimate);
@@ -105,6 +120,12 @@ public sealed partial class SettleJobCost(FalPlatformClient platform, DailyBudge
             Billing = JobBilling.NotBooked,
             Note = string.Create(CultureInfo.InvariantCulture, $"fal had not booked this job when its billing was last asked: the estimate ({estimate:0.00} USD) counts."),
         }).ConfigureAwait(false);
+    }
+
+    private async Task<JobCost> PossiblyBilledAsync(CostSettlement input, string? requestId, JobCost pending, string note)
+    {
+        Log.PossiblyBilled(logger, input.JobId, requestId, pending.EstimatedUsd);
+        return await SettleAsync(input, pending with { Billing = JobBilling.PossiblyBilled, Note = note }).ConfigureAwait(false);
     }
 
     private async Task<JobCost> SettleAsync(CostSettlement input, JobCost cost)
@@ -130,6 +151,9 @@ public sealed partial class SettleJobCost(FalPlatformClient platform, DailyBudge
 
         [LoggerMessage(7202, LogLevel.Warning, "Job {JobId}: fal had not booked request {RequestId} when its billing was last asked; its estimate of {EstimatedUsd} USD counts")]
         public static partial void NotBooked(ILogger logger, string jobId, string requestId, decimal estimatedUsd);
+
+        [LoggerMessage(7204, LogLevel.Error, "Job {JobId} may have been billed by fal (request {RequestId}) and has no video, paid and lost: its estimate of {EstimatedUsd} USD counts as spent")]
+        public static partial void PossiblyBilled(ILogger logger, string jobId, string? requestId, decimal estimatedUsd);
 
         [LoggerMessage(7203, LogLevel.Warning, "Job {JobId}: fal's billing for request {RequestId} could not be read: {Problem}")]
         public static partial void BillingUnreadable(ILogger logger, string jobId, string requestId, string problem);
