@@ -108,7 +108,7 @@ public sealed class BudgetTests(Azurite azurite, Xunit.Abstractions.ITestOutputH
     {
         // Each key is retried until it gets an answer; a retry within a minute of a dead start would wait out the
         // abandoned claim, which is what the generous cap allows for.
-        var answerCap = TimeSpan.FromMinutes(4);
+        var answerCap = Patience.Job;
         var disconnects = new Disconnects();
         await using var pipeline = await Pipeline.StartAsync(azurite, settings: Budget(10 * JobUsd), services: disconnects.Into(azurite));
         using var stopWatching = new CancellationTokenSource();
@@ -298,7 +298,7 @@ public sealed class BudgetTests(Azurite azurite, Xunit.Abstractions.ITestOutputH
         var status = await pipeline.GetStatusAsync(jobId);
         Assert.Equal(("failed", "possiblyBilled"), (status.Text("phase"), status.GetProperty("cost").Text("billing")));
         Assert.DoesNotContain("Nothing was billed", status.GetProperty("cost").Text("note"), StringComparison.Ordinal);
-        await Poll.UntilAsync(() => pipeline.TheSubmission().Billed, TimeSpan.FromSeconds(30), "fal to finish and bill the lost request");
+        await Poll.UntilAsync(() => pipeline.TheSubmission().Billed, Patience.Job, "fal to finish and bill the lost request");
         await AssertSpentAtTheEstimateAsync(pipeline);
         Assert.Contains(logs.Lines, line => line.Level == Microsoft.Extensions.Logging.LogLevel.Error && line.Message.Contains("paid and lost", StringComparison.Ordinal) && line.Message.Contains(jobId, StringComparison.Ordinal));
     }
