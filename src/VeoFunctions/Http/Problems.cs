@@ -23,6 +23,15 @@ public static class Problems
     public static ObjectResult TooLarge(int limit) =>
         Problem(StatusCodes.Status413PayloadTooLarge, "too-large", "The request body is too large.", $"At most {limit} bytes are accepted.");
 
+    /// <summary>The answer to a body <see cref="RequestBody"/> could not take: 413, 408 or 400.</summary>
+    public static ObjectResult BodyNotRead(BodyFailure failure, int limit, TimeSpan? deadline = null) => failure switch
+    {
+        BodyFailure.TooLarge => TooLarge(limit),
+        BodyFailure.TimedOut => Problem(StatusCodes.Status408RequestTimeout, "body-timeout", "The request body did not arrive in time.",
+            deadline is { } d ? $"The whole body must arrive within {d.TotalSeconds:0} seconds." : "The body arrived too slowly."),
+        _ => Problem(StatusCodes.Status400BadRequest, "incomplete-body", "The request body is incomplete.", "The body ended before it was complete or could not be read."),
+    };
+
     public static ObjectResult UnsupportedMediaType() =>
         Problem(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "The body must be JSON.", "Send Content-Type: application/json.");
 
