@@ -9,14 +9,25 @@ public static class Problems
 {
     private const string TypeBase = "https://veofunctions.dev/problems/";
 
-    public static ObjectResult Validation(IDictionary<string, List<string>> errors) =>
-        Result(new ValidationProblemDetails(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()))
+    /// <summary>400 listing what to fix: at most <see cref="Jobs.Errors.MaxListed"/> problems, and how many more there were (<c>unlistedErrors</c>).</summary>
+    public static ObjectResult Validation(Jobs.Errors errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        var problem = new ValidationProblemDetails(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()))
         {
             Type = TypeBase + "invalid-request",
             Title = "The request is not valid.",
             Status = StatusCodes.Status400BadRequest,
-            Detail = "See errors for what to fix; nothing was started and nothing was sent to fal.",
-        });
+            Detail = "See errors for what to fix; nothing was started and nothing was sent to fal."
+                + (errors.Unlisted > 0 ? " " + Jobs.Errors.UnlistedReason(errors.Unlisted) : ""),
+        };
+        if (errors.Unlisted > 0)
+        {
+            problem.Extensions["unlistedErrors"] = errors.Unlisted;
+        }
+
+        return Result(problem);
+    }
 
     public static ObjectResult BadRequest(string detail) => Problem(StatusCodes.Status400BadRequest, "invalid-request", "The request is not valid.", detail);
 
