@@ -43,6 +43,9 @@ param falKey string = ''
 @secure()
 param falAdminKey string = ''
 
+@description('The app\'s fal user id, as fal sends it in X-Fal-Webhook-User-Id: webhooks signed for any other fal account are refused. Empty: not pinned (the app logs the id to set).')
+param falWebhookUserId string = ''
+
 @description('Daily budget in USD per UTC day ("100"); empty: no budget.')
 param dailyBudgetUsd string = ''
 
@@ -203,6 +206,7 @@ module functionApp 'modules/functionapp.bicep' = {
     jobsFirstStatusCheck: jobsFirstStatusCheck
     jobsDeadline: jobsDeadline
     falAdminKeySecretUri: empty(falAdminKey) ? '' : keyVault.outputs.falAdminKeySecretUri
+    falWebhookUserId: falWebhookUserId
     dailyBudgetUsd: dailyBudgetUsd
     telemetryExporter: telemetryExporter
     historyRetentionDays: historyRetentionDays

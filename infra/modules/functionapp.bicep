@@ -57,6 +57,9 @@ param imagesContainerName string
 @description('Versionless URI of the Key Vault secret holding the fal ADMIN-scope key; empty: fal\'s billing and payload deletion are off.')
 param falAdminKeySecretUri string = ''
 
+@description('The app\'s fal user id (X-Fal-Webhook-User-Id): webhooks for other fal accounts are refused; empty: not pinned.')
+param falWebhookUserId string = ''
+
 @description('Daily budget in USD per UTC day ("25", "100.50"); empty: no budget.')
 param dailyBudgetUsd string = ''
 
@@ -169,6 +172,8 @@ var appSettings = {
   Fal__Key: '@Microsoft.KeyVault(SecretUri=${falKeySecretUri})'
   // Billing events and payload deletion need an ADMIN-scope key; empty turns both off (costs stay estimates).
   Fal__AdminKey: empty(falAdminKeySecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${falAdminKeySecretUri})'
+  // fal signs every account's webhooks with one key set: only deliveries for this fal user are taken (empty: any).
+  Fal__WebhookUserId: falWebhookUserId
   // Reference images uploaded to fal's CDN are deleted by fal after a day (TimeSpan "d.hh:mm:ss").
   Fal__UploadLifetime: '1.00:00:00'
 

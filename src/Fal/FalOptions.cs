@@ -27,6 +27,13 @@ public sealed class FalOptions
     [Required]
     public Uri JwksUrl { get; set; } = new("https://rest.fal.ai/.well-known/jwks.json");
 
+    /// <summary>
+    /// The app's fal user id, as fal sends it in <c>X-Fal-Webhook-User-Id</c>. fal signs every customer's webhooks with
+    /// the same keys, so when this is set a delivery for another fal account is refused (401) even if its signature
+    /// holds. Unset, any account's delivery is taken and the door logs the id it saw, which is how to find the value.
+    /// </summary>
+    public string? WebhookUserId { get; set; }
+
     /// <summary>The API key (<c>id:secret</c>); sent as <c>Authorization: Key …</c>. Never logged.</summary>
     [Required(AllowEmptyStrings = false)]
     public string Key { get; set; } = "";

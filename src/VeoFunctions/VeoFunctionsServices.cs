@@ -38,6 +38,7 @@ public static class VeoFunctionsServices
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<FalOptions>().PostConfigure(fal => fal.UploadLifetime ??= DefaultUploadLifetime);
         return services
+            .AddSecretSafeLogging()
             .AddFalClient()
             .AddJobStorage()
             .AddImageSafety()

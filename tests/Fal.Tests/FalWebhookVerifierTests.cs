@@ -52,6 +52,31 @@ public sealed class FalWebhookVerifierTests : IDisposable
         Assert.True(result.IsValid, result.Failure);
     }
 
+    [Fact]
+    public async Task AGenuineDeliveryForAnotherFalAccount_IsRefused_WhenTheAccountIsPinned_BeforeAnyKeyIsAsked()
+    {
+        var pinned = new FalWebhookVerifier(_keys.Object, _time, Microsoft.Extensions.Options.Options.Create(new FalOptions { WebhookUserId = "our-account" }));
+        var headers = _fal.Headers(Body, _time);
+
+        var checkedHeaders = pinned.CheckHeaders(headers.Reader());
+        var verified = await pinned.VerifyAsync(headers.Reader(), Body);
+
+        Assert.False(checkedHeaders.IsValid);
+        Assert.False(verified.IsValid);
+        Assert.Contains("another fal account", verified.Failure, StringComparison.Ordinal);
+        _keys.Verify(k => k.GetKeysAsync(It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task AGenuineDeliveryForThePinnedAccount_Verifies()
+    {
+        var headers = _fal.Headers(Body, _time);
+        var pinned = new FalWebhookVerifier(_keys.Object, _time, Microsoft.Extensions.Options.Options.Create(new FalOptions { WebhookUserId = headers[FalWebhookVerifier.UserIdHeader] }));
+
+        Assert.True(pinned.CheckHeaders(headers.Reader()).IsValid);
+        Assert.True((await pinned.VerifyAsync(headers.Reader(), Body)).IsValid);
+    }
+
     [Theory]
     [InlineData(FalWebhookVerifier.RequestIdHeader)]
     [InlineData(FalWebhookVerifier.UserIdHeader)]

@@ -38,6 +38,13 @@ public sealed class DownloadLinkTests(Azurite azurite)
         var stored = done.ReadOutputAs<VideoJobResult>()!.Video;
         Assert.Null(stored.DownloadUrl);
         Assert.Null(stored.DownloadUrlExpiresAt);
+
+        // No cache may keep an answer that carries the link: the status, and the listing that shows it too.
+        using var status = await pipeline.Http.GetAsync($"/api/videos/{jobId}");
+        using var listing = await pipeline.Http.GetAsync("/api/videos");
+        Assert.Contains("downloadUrl", await listing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.True(status.Headers.CacheControl?.NoStore, "the status document is cacheable");
+        Assert.True(listing.Headers.CacheControl?.NoStore, "the listing is cacheable");
     }
 
     [Fact]

@@ -47,6 +47,21 @@ public sealed class HealthTests(Azurite azurite)
     }
 
     [Fact]
+    public async Task RepeatedHealthChecks_FetchFalsKeySetAtMostOnceAMinute_SharingTheWebhookDoorsLimit()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+
+        for (int i = 0; i < 5; i++)
+        {
+            var (status, body) = await HealthAsync(pipeline);
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.True(Check(body, "webhookKeys").GetProperty("healthy").GetBoolean());
+        }
+
+        Assert.Equal(1, pipeline.Fal.State.GetCount(RequestKind.Jwks));
+    }
+
+    [Fact]
     public async Task AnUnreachableWebhookKeySet_IsUnhealthy()
     {
         await using var pipeline = await Pipeline.StartAsync(azurite, PipelineProbes.Fal(FaultRule.CallHttpError(RequestKind.Jwks, 503, count: null)));

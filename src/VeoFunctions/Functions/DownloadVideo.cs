@@ -41,8 +41,6 @@ public sealed class DownloadVideo(VideoLinks links)
             return Problems.Unavailable("link-unavailable", "No download link can be made now.", "Storage did not grant a download link; try again shortly.", TimeSpan.FromSeconds(5));
         }
 
-        // The link is a credential: no cache may keep the redirect.
-        request.HttpContext.Response.Headers.CacheControl = "no-store";
-        return new RedirectResult(url.AbsoluteUri, permanent: false);
+        return new LinkRedirect(url);
     }
 }

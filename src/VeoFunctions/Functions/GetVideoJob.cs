@@ -25,6 +25,6 @@ public sealed class GetVideoJob(VideoLinks links)
         }
 
         var status = await durable.StatusOfAsync(instance, cancellationToken).ConfigureAwait(false);
-        return new OkObjectResult(await links.WithLinkAsync(status, cancellationToken).ConfigureAwait(false));
+        return new NoStoreResult(await links.WithLinkAsync(status, cancellationToken).ConfigureAwait(false));
     }
 }

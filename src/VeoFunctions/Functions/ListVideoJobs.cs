@@ -54,7 +54,7 @@ public sealed class ListVideoJobs(JobListing listing)
         try
         {
             var page = await listing.ReadAsync(durable, top, phase, since, token, cancellationToken).ConfigureAwait(false);
-            return new OkObjectResult(new { jobs = page.Jobs, continuationToken = page.ContinuationToken });
+            return new NoStoreResult(new { jobs = page.Jobs, continuationToken = page.ContinuationToken });
         }
         catch (Exception ex) when (token is not null && ex is FormatException or RequestFailedException { Status: StatusCodes.Status400BadRequest })
         {

@@ -13,12 +13,26 @@ namespace VeoFunctions.Functions;
 
 /// <summary>
 /// <c>POST /api/fal/webhook?job={jobId}&amp;token={token}</c>: anonymous, so the signature is the only proof it is fal.
-/// Verified on the raw bytes, then handed to <see cref="FalWebhookIntake"/>. Every genuine delivery gets a 2xx,
-/// whatever state its job is in (duplicates, late ones, ones for ended jobs): fal would otherwise retry it for hours.
+/// It checks before it reads: the job, fal's four signature headers, the timestamp window and the account are checked
+/// before a byte of the body is taken, so a caller without them cannot hold an invocation; the body is then read up to
+/// <see cref="MaxBodyBytes"/> within <see cref="BodyDeadline"/>, verified on the raw bytes, and handed to
+/// <see cref="FalWebhookIntake"/>. Every genuine delivery gets a 2xx, whatever state its job is in (duplicates, late
+/// ones, ones for ended jobs): fal would otherwise retry it for hours. A body too large, too slow or cut short is the
+/// sender's 413/408/400, never a 5xx (which the webhook-5xx alert counts).
 /// </summary>
-public sealed partial class ReceiveFalWebhook(FalWebhookVerifier verifier, FalWebhookIntake intake, ILogger<ReceiveFalWebhook> logger)
+public sealed partial class ReceiveFalWebhook(FalWebhookVerifier verifier, FalWebhookIntake intake, ILogger<ReceiveFalWebhook> logger, TimeProvider? time = null)
 {
-    public const int MaxBodyBytes = 1024 * 1024;
+    /// <summary>
+    /// A Veo delivery is a few hundred bytes (a video URL and its size; an error's detail is a few KB, and fal sends
+    /// <c>payload_error</c> instead of a payload it cannot serialise): 256 KB leaves ample room and bounds what an
+    /// anonymous caller can make us buffer.
+    /// </summary>
+    public const int MaxBodyBytes = 256 * 1024;
+
+    /// <summary>The whole body must arrive within this; fal sends it in one go.</summary>
+    public static readonly TimeSpan BodyDeadline = TimeSpan.FromSeconds(10);
+
+    private static int s_unpinnedNoted;
 
     [Function(nameof(ReceiveFalWebhook))]
     public async Task<IActionResult> RunAsync(
@@ -34,17 +48,31 @@ public sealed partial class ReceiveFalWebhook(FalWebhookVerifier verifier, FalWe
             return Problems.BadRequest("The webhook URL names no job.");
         }
 
-        var body = await RequestBody.ReadAsync(request, MaxBodyBytes, cancellationToken).ConfigureAwait(false);
-        if (body is null)
+        string? Header(string name) => request.Headers[name].FirstOrDefault();
+        var headers = verifier.CheckHeaders(Header);
+        if (!headers.IsValid)
         {
-            return Problems.TooLarge(MaxBodyBytes);
+            Log.Rejected(logger, jobId, headers.Failure!);
+            return Problems.Unauthorized(headers.Failure!);
         }
 
-        var verification = await verifier.VerifyAsync(name => request.Headers[name].FirstOrDefault(), body, cancellationToken).ConfigureAwait(false);
+        var read = await RequestBody.ReadAsync(request, MaxBodyBytes, cancellationToken, BodyDeadline, time).ConfigureAwait(false);
+        if (read.Bytes is not { } body)
+        {
+            Log.BodyNotRead(logger, jobId, read.Failure);
+            return Problems.BodyNotRead(read.Failure, MaxBodyBytes, BodyDeadline);
+        }
+
+        var verification = await verifier.VerifyAsync(Header, body, cancellationToken).ConfigureAwait(false);
         if (!verification.IsValid)
         {
             Log.Rejected(logger, jobId, verification.Failure!);
             return Problems.Unauthorized(verification.Failure!);
+        }
+
+        if (!verifier.PinsAccount && Interlocked.Exchange(ref s_unpinnedNoted, 1) == 0)
+        {
+            Log.AccountNotPinned(logger, Header(FalWebhookVerifier.UserIdHeader));
         }
 
         FalWebhookDelivery? delivery;
@@ -77,5 +105,11 @@ public sealed partial class ReceiveFalWebhook(FalWebhookVerifier verifier, FalWe
     {
         [LoggerMessage(4001, LogLevel.Warning, "Refused a webhook for job {JobId}: {Reason}")]
         public static partial void Rejected(ILogger logger, string? jobId, string reason);
+
+        [LoggerMessage(4010, LogLevel.Warning, "Refused a webhook body for job {JobId}: {Failure}")]
+        public static partial void BodyNotRead(ILogger logger, string? jobId, BodyFailure failure);
+
+        [LoggerMessage(4011, LogLevel.Warning, "fal webhooks are taken from any fal account: set Fal:WebhookUserId to {FalUserId}, the account this verified delivery came from")]
+        public static partial void AccountNotPinned(ILogger logger, string? falUserId);
     }
 }

@@ -38,10 +38,10 @@ public sealed class StartVideoJob(VideoRequestParser parser, JobScheduler schedu
         }
 
         int limit = options.Value.MaxRequestBytes;
-        var body = await RequestBody.ReadAsync(request, limit, cancellationToken).ConfigureAwait(false);
-        if (body is null)
+        var read = await RequestBody.ReadAsync(request, limit, cancellationToken).ConfigureAwait(false);
+        if (read.Bytes is not { } body)
         {
-            return Problems.TooLarge(limit);
+            return Problems.BodyNotRead(read.Failure, limit);
         }
 
         var parsed = parser.Parse(body);

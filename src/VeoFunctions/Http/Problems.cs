@@ -9,19 +9,39 @@ public static class Problems
 {
     private const string TypeBase = "https://veofunctions.dev/problems/";
 
-    public static ObjectResult Validation(IDictionary<string, List<string>> errors) =>
-        Result(new ValidationProblemDetails(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()))
+    /// <summary>400 listing what to fix: at most <see cref="Jobs.Errors.MaxListed"/> problems, and how many more there were (<c>unlistedErrors</c>).</summary>
+    public static ObjectResult Validation(Jobs.Errors errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        var problem = new ValidationProblemDetails(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()))
         {
             Type = TypeBase + "invalid-request",
             Title = "The request is not valid.",
             Status = StatusCodes.Status400BadRequest,
-            Detail = "See errors for what to fix; nothing was started and nothing was sent to fal.",
-        });
+            Detail = "See errors for what to fix; nothing was started and nothing was sent to fal."
+                + (errors.Unlisted > 0 ? " " + Jobs.Errors.UnlistedReason(errors.Unlisted) : ""),
+        };
+        if (errors.Unlisted > 0)
+        {
+            problem.Extensions["unlistedErrors"] = errors.Unlisted;
+        }
+
+        return Result(problem);
+    }
 
     public static ObjectResult BadRequest(string detail) => Problem(StatusCodes.Status400BadRequest, "invalid-request", "The request is not valid.", detail);
 
     public static ObjectResult TooLarge(int limit) =>
         Problem(StatusCodes.Status413PayloadTooLarge, "too-large", "The request body is too large.", $"At most {limit} bytes are accepted.");
+
+    /// <summary>The answer to a body <see cref="RequestBody"/> could not take: 413, 408 or 400.</summary>
+    public static ObjectResult BodyNotRead(BodyFailure failure, int limit, TimeSpan? deadline = null) => failure switch
+    {
+        BodyFailure.TooLarge => TooLarge(limit),
+        BodyFailure.TimedOut => Problem(StatusCodes.Status408RequestTimeout, "body-timeout", "The request body did not arrive in time.",
+            deadline is { } d ? $"The whole body must arrive within {d.TotalSeconds:0} seconds." : "The body arrived too slowly."),
+        _ => Problem(StatusCodes.Status400BadRequest, "incomplete-body", "The request body is incomplete.", "The body ended before it was complete or could not be read."),
+    };
 
     public static ObjectResult UnsupportedMediaType() =>
         Problem(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "The body must be JSON.", "Send Content-Type: application/json.");

@@ -5,8 +5,8 @@ namespace VeoFunctions.Images;
 
 /// <summary>
 /// Decides whether an IP address is a public internet address we may fetch images from. Everything
-/// else (loopback, private networks, link-local including the cloud metadata endpoint 169.254.169.254,
-/// carrier-grade NAT, multicast, reserved and documentation ranges, and IPv6 forms that embed any of
+/// else (loopback, private networks, link-local including the cloud metadata endpoint 169.254.169.254, Azure's
+/// platform address 168.63.129.16 (public in form, but served by the host to every Azure VM), carrier-grade NAT, multicast, reserved and documentation ranges, and IPv6 forms that embed any of
 /// these) is refused so a user-supplied URL cannot reach into our own network (SSRF).
 /// </summary>
 public static class IpAddressPolicy
@@ -97,6 +97,7 @@ public static class IpAddressPolicy
             100 when (b[1] & 0xC0) == 64 => false,            // 100.64/10 carrier-grade NAT
             127 => false,                                     // 127/8 loopback
             169 when b[1] == 254 => false,                    // 169.254/16 link-local, cloud metadata
+            168 when b[1] == 63 && b[2] == 129 && b[3] == 16 => false, // Azure's platform address (DHCP, DNS, health probes, the VM agent's wireserver)
             172 when (b[1] & 0xF0) == 16 => false,            // 172.16/12 private
             192 when b[1] == 0 && b[2] == 0 => false,         // 192.0.0/24 IETF protocol assignments
             192 when b[1] == 0 && b[2] == 2 => false,         // 192.0.2/24 TEST-NET-1

@@ -211,8 +211,11 @@ internal sealed class JobRun : IDisposable
     // throws when two share it (HttpRequestException does), which would break retries exactly when needed.
     public static bool IsJobFailure(TaskFailureDetails failure) => failure.ErrorType == typeof(JobFailedException).FullName;
 
-    /// <summary>One sentence for a step that failed: its own verdict, or that it kept failing.</summary>
+    /// <summary>
+    /// One sentence for a step that failed: its own verdict, or that it kept failing and why, with the exception's
+    /// text cleared of storage XML and host names (<see cref="FailureText"/>): callers see it.
+    /// </summary>
     public static string Reason(TaskFailedException failed) => IsJobFailure(failed.FailureDetails)
         ? failed.FailureDetails.ErrorMessage
-        : $"Step {failed.TaskName} kept failing after retries: {failed.FailureDetails.ErrorMessage}";
+        : $"Step {failed.TaskName} kept failing after retries: {FailureText.Clear(failed.FailureDetails.ErrorMessage)}";
 }

@@ -11,7 +11,8 @@ namespace VeoFunctions.Manifests;
 /// Reads a job manifest: one job (the HTTP body's fields plus an optional <c>id</c>), or a batch, either
 /// <c>{"jobs":[…]}</c> (with <c>callback_url</c>, <c>callback_events</c> and <c>priority</c> as defaults for its
 /// jobs) or a bare list of jobs. Every job is checked by <see cref="VideoRequestParser"/>, exactly as the HTTP door
-/// checks a body, and every problem of every job is reported at once.
+/// checks a body, and the problems of every job are reported at once: at most <see cref="Errors.MaxListed"/> of them,
+/// then how many more there were, so the error file of a huge bad manifest stays a few kilobytes.
 /// </summary>
 public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<JobOptions> options)
 {
@@ -45,7 +46,8 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
         {
             try
             {
-                return ParseRoot(document.RootElement, ownBlob);
+                var unlisted = new Tally();
+                return Bounded(ParseRoot(document.RootElement, ownBlob, unlisted), unlisted.Count);
             }
             catch (InvalidOperationException)
             {
@@ -55,11 +57,11 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
         }
     }
 
-    private ManifestParseResult ParseRoot(JsonElement root, Func<string, BlobImage?> ownBlob)
+    private ManifestParseResult ParseRoot(JsonElement root, Func<string, BlobImage?> ownBlob, Tally unlisted)
     {
         if (root.ValueKind == JsonValueKind.Array)
         {
-            return ParseBatch(root, defaults: null, ownBlob);
+            return ParseBatch(root, defaults: null, ownBlob, unlisted);
         }
 
         if (root.ValueKind != JsonValueKind.Object)
@@ -69,7 +71,7 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
 
         if (!root.TryGetProperty("jobs", out var list))
         {
-            var single = ParseOne(root, 0, null, ownBlob, out var problems);
+            var single = ParseOne(root, 0, null, ownBlob, unlisted, out var problems);
             return single is null ? new([], problems) : new([single], []);
         }
 
@@ -84,11 +86,11 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
             return new([], batchProblems);
         }
 
-        var batch = ParseBatch(list, root, ownBlob);
+        var batch = ParseBatch(list, root, ownBlob, unlisted);
         return batchProblems.Count == 0 ? batch : new(batch.Jobs, [.. batchProblems, .. batch.Problems]);
     }
 
-    private ManifestParseResult ParseBatch(JsonElement list, JsonElement? defaults, Func<string, BlobImage?> ownBlob)
+    private ManifestParseResult ParseBatch(JsonElement list, JsonElement? defaults, Func<string, BlobImage?> ownBlob, Tally unlisted)
     {
         int count = list.GetArrayLength();
         int max = options.Value.MaxManifestJobs;
@@ -107,7 +109,7 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
             {
                 problems.Add(new ManifestProblem(index, null, "job", "Must be a JSON object with the HTTP body's fields."));
             }
-            else if (ParseOne(item, index, defaults, ownBlob, out var jobProblems) is { } job)
+            else if (ParseOne(item, index, defaults, ownBlob, unlisted, out var jobProblems) is { } job)
             {
                 if (job.Id is not null && !ids.Add(job.Id))
                 {
@@ -127,7 +129,7 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
         return new(parsed, problems);
     }
 
-    private ManifestJob? ParseOne(JsonElement job, int index, JsonElement? defaults, Func<string, BlobImage?> ownBlob, out List<ManifestProblem> problems)
+    private ManifestJob? ParseOne(JsonElement job, int index, JsonElement? defaults, Func<string, BlobImage?> ownBlob, Tally unlisted, out List<ManifestProblem> problems)
     {
         problems = [];
         string? id = null;
@@ -145,6 +147,7 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
         if (result.Errors is { } errors)
         {
             problems.AddRange(errors.SelectMany(e => e.Value.Select(reason => new ManifestProblem(index, id, e.Key, reason))));
+            unlisted.Count += errors.Unlisted;
         }
 
         if (defaults is { } batch && result.Draft is { } own)
@@ -183,6 +186,22 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
     }
 
     private static ManifestParseResult Invalid(ManifestProblem problem) => new([], [problem]);
+
+    // At most MaxListed problems, then one line that counts the rest: those cut here and those each job's parser only
+    // counted (unlisted).
+    private static ManifestParseResult Bounded(ManifestParseResult result, int unlisted)
+    {
+        int cut = Math.Max(0, result.Problems.Count - Errors.MaxListed);
+        return cut + unlisted == 0
+            ? result
+            : result with { Problems = [.. result.Problems.Take(Errors.MaxListed), new ManifestProblem(null, null, "manifest", Errors.UnlistedReason(cut + unlisted))] };
+    }
+
+    /// <summary>Problems counted but not kept, across a manifest's jobs.</summary>
+    private sealed class Tally
+    {
+        public int Count { get; set; }
+    }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     private static partial Regex IdShape();

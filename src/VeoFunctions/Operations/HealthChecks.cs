@@ -3,7 +3,6 @@ using Fal;
 using Fal.Platform;
 using Fal.Veo31;
 using Fal.Webhooks;
-using Microsoft.Extensions.DependencyInjection;
 using VeoFunctions.Storage;
 
 namespace VeoFunctions.Operations;
@@ -13,7 +12,7 @@ namespace VeoFunctions.Operations;
 /// price for the endpoint (an authenticated Platform API call: is the key accepted?), fal's webhook key set (can
 /// signatures be checked?). Each is bounded by <see cref="Timeout"/>, and all run at once.
 /// </summary>
-public sealed class HealthChecks(BlobContainers containers, FalPlatformClient platform, IServiceProvider services)
+public sealed class HealthChecks(BlobContainers containers, FalPlatformClient platform, IFalWebhookKeySource keySource)
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
@@ -23,9 +22,11 @@ public sealed class HealthChecks(BlobContainers containers, FalPlatformClient pl
         var falKey = CheckAsync(ct => platform.GetPricingAsync(ReferenceToVideoInput.EndpointId, ct), cancellationToken);
         var webhookKeys = CheckAsync(async ct =>
         {
-            // A key source of its own: the app's cached one would answer from its cache and say nothing of fal now.
-            using var source = ActivatorUtilities.CreateInstance<FalJwksKeySource>(services, services.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(FalJwksKeySource)));
-            if ((await source.GetKeysAsync(ct).ConfigureAwait(false)).Count == 0)
+            // The app's own key source, refetched when its once-a-minute limit allows and otherwise read from what it
+            // holds: a source per call would sidestep that limit, letting anyone with the key make the app hammer fal.
+            // Healthy means the webhook door can check signatures now.
+            var keys = await keySource.RefreshAsync(ct).ConfigureAwait(false) ?? await keySource.GetKeysAsync(ct).ConfigureAwait(false);
+            if (keys.Count == 0)
             {
                 throw new FalApiException("fal's key set could not be read or holds no Ed25519 key.");
             }

@@ -35,6 +35,7 @@ public static class AppTelemetry
             case TelemetryExporter.ApplicationInsights:
                 services.AddApplicationInsightsTelemetryWorkerService().ConfigureFunctionsApplicationInsights();
                 services.Configure<LoggerFilterOptions>(RemoveApplicationInsightsWarningRule);
+                services.AddSingleton<ITelemetryInitializer, QueryStringRedactor>();
                 if (entra)
                 {
                     // Local auth may be off on the component: the worker's SDK must send with the app's identity, as the host does.

@@ -16,7 +16,10 @@ public sealed class CapturedLogs
     /// Adds a provider writing here to the app's logging. One per container: each logger factory hands its provider
     /// its own scope provider, so the durable worker's and the HTTP front's scopes stay apart.
     /// </summary>
-    public void AddTo(IServiceCollection services) => services.AddLogging(logging => logging.AddProvider(new Provider(this)).SetMinimumLevel(LogLevel.Debug));
+    public void AddTo(IServiceCollection services) => AddTo(services, LogLevel.Debug);
+
+    /// <summary>The same, from <paramref name="minimum"/> up (Trace: everything any library writes).</summary>
+    public void AddTo(IServiceCollection services, LogLevel minimum) => services.AddLogging(logging => logging.AddProvider(new Provider(this)).SetMinimumLevel(minimum));
 
     /// <summary>One line: its scopes flattened to name → value (the innermost wins).</summary>
     public sealed record LogLine(string Category, LogLevel Level, EventId EventId, string Message, IReadOnlyDictionary<string, object?> Scope, Exception? Exception);

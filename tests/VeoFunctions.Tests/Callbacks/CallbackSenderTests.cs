@@ -231,6 +231,7 @@ public sealed class CallbackSenderTests : IAsyncLifetime
     [Theory]
     [InlineData("127.0.0.1")]
     [InlineData("169.254.169.254")]
+    [InlineData("168.63.129.16")]
     [InlineData("10.1.2.3")]
     [InlineData("::1")]
     public async Task APublicNameThatResolvesToAPrivateAddress_IsRefusedAtConnectTime(string address)

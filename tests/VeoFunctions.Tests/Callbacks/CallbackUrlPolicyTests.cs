@@ -25,6 +25,7 @@ public sealed class CallbackUrlPolicyTests
     [InlineData("https://user:pw@hooks.example.com/veo", "The callback URL must not contain a user name or password.")]
     [InlineData("https://127.0.0.1/veo", "The callback URL points to a private or reserved network address, which is not allowed.")]
     [InlineData("https://169.254.169.254/latest/meta-data/", "The callback URL points to a private or reserved network address, which is not allowed.")]
+    [InlineData("https://168.63.129.16/machine?comp=goalstate", "The callback URL points to a private or reserved network address, which is not allowed.")]
     [InlineData("https://10.0.0.5/veo", "The callback URL points to a private or reserved network address, which is not allowed.")]
     [InlineData("https://[::1]/veo", "The callback URL points to a private or reserved network address, which is not allowed.")]
     [InlineData("https://localhost/veo", "The callback URL names the host \"localhost\", a local or private name that is never on the public internet, which is not allowed.")]

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.DurableTask.Client;
 using VeoFunctions.Functions;
+using VeoFunctions.Http;
 using VeoFunctions.Jobs;
 using VeoFunctions.Tests.Support;
 
@@ -41,13 +42,16 @@ public sealed class DownloadVideoTests
     {
         Add(OrchestrationRuntimeStatus.Completed, output: new VideoJobResult("req-1", Video));
 
-        var redirect = Assert.IsType<RedirectResult>(await GetAsync());
+        var redirect = Assert.IsType<LinkRedirect>(await GetAsync());
+        await redirect.ExecuteResultAsync(new ActionContext(_request.HttpContext, new Microsoft.AspNetCore.Routing.RouteData(), new Microsoft.AspNetCore.Mvc.Abstractions.ActionDescriptor()));
 
-        Assert.False(redirect.Permanent);
-        var link = new Uri(redirect.Url);
+        var response = _request.HttpContext.Response;
+        Assert.Equal(StatusCodes.Status302Found, response.StatusCode);
+        var link = new Uri(response.Headers.Location.ToString());
+        Assert.Equal(redirect.Target, link);
         Assert.Equal(Video.BlobUrl.AbsolutePath, link.AbsolutePath);
         Assert.Contains("sp=r", link.Query, StringComparison.Ordinal);
-        Assert.Equal("no-store", _request.HttpContext.Response.Headers.CacheControl.ToString());
+        Assert.Equal("no-store", response.Headers.CacheControl.ToString());
     }
 
     [Fact]

@@ -35,12 +35,13 @@ public sealed class ReceiveFalWebhookTests : IDisposable
     private readonly FakeTimeProvider _time = new(Now);
     private readonly FakeBlobStorage _storage = new();
     private readonly FakeDurableClient _durable = new();
-    private readonly ReceiveFalWebhook _function;
+    private readonly FalWebhookIntake _intake;
+    private ReceiveFalWebhook _function;
 
     public ReceiveFalWebhookTests()
     {
         var containers = _storage.Containers();
-        var intake = new FalWebhookIntake(
+        _intake = new FalWebhookIntake(
             new SubmissionLedger(containers),
             new DeliveryLedger(containers),
             Options.Create(new FalOptions { Key = "secret-fal-key" }),
@@ -48,7 +49,7 @@ public sealed class ReceiveFalWebhookTests : IDisposable
             _time,
             NullLogger<FalWebhookIntake>.Instance,
             TestMetrics.Create());
-        _function = new ReceiveFalWebhook(new FalWebhookVerifier(new KeySource(_falKey.PublicKey), _time), intake, NullLogger<ReceiveFalWebhook>.Instance);
+        _function = Door();
         Record(JobId, RequestId);
         _durable.Add(JobId, OrchestrationRuntimeStatus.Running, JobInput(JobId));
     }
@@ -58,6 +59,12 @@ public sealed class ReceiveFalWebhookTests : IDisposable
         _falKey.Dispose();
         _otherKey.Dispose();
     }
+
+    private ReceiveFalWebhook Door(string? pinnedUserId = null) => new(
+        new FalWebhookVerifier(new KeySource(_falKey.PublicKey), _time, Options.Create(new FalOptions { Key = FalKey, WebhookUserId = pinnedUserId })),
+        _intake,
+        NullLogger<ReceiveFalWebhook>.Instance,
+        _time);
 
     private static VideoJobInput JobInput(string jobId) => new(
         jobId,
@@ -489,9 +496,9 @@ public sealed class ReceiveFalWebhookTests : IDisposable
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task ABodyOverOneMegabyte_Is413AndRaisesNothing(bool chunked)
+    public async Task ABodyOver256Kilobytes_Is413AndRaisesNothing_EvenWhenSigned(bool chunked)
     {
-        var payload = new byte[ReceiveFalWebhook.MaxBodyBytes + 1];
+        var payload = new byte[(256 * 1024) + 1];
         Array.Fill(payload, (byte)' ');
         OkBody().CopyTo(payload, 0);
 
@@ -520,6 +527,119 @@ public sealed class ReceiveFalWebhookTests : IDisposable
 
         Assert.Equal(StatusCodes.Status200OK, TestRequests.StatusOf(result));
         Assert.False(RaisedEvent().Ok);
+    }
+
+    [Theory]
+    [InlineData(FalWebhookVerifier.RequestIdHeader)]
+    [InlineData(FalWebhookVerifier.UserIdHeader)]
+    [InlineData(FalWebhookVerifier.TimestampHeader)]
+    [InlineData(FalWebhookVerifier.SignatureHeader)]
+    public async Task ADeliveryMissingASignatureHeader_IsRefusedBeforeItsBodyIsRead(string header)
+    {
+        byte[] body = OkBody();
+        var headers = Signed(body);
+        headers.Remove(header);
+        var request = TestRequests.Post(body, query: "?job=" + JobId, headers: headers);
+        var watched = new WatchedBody(request.Body);
+        request.Body = watched;
+
+        AssertRefused(await _function.RunAsync(request, _durable.Object, CancellationToken.None), StatusCodes.Status401Unauthorized);
+        Assert.False(watched.WasRead);
+    }
+
+    [Fact]
+    public async Task ADeliveryWhoseTimestampIsOutsideTheWindow_IsRefusedBeforeItsBodyIsRead()
+    {
+        byte[] body = OkBody();
+        var request = TestRequests.Post(body, query: "?job=" + JobId, headers: Signed(body, at: Now.AddMinutes(-6)));
+        var watched = new WatchedBody(request.Body);
+        request.Body = watched;
+
+        AssertRefused(await _function.RunAsync(request, _durable.Object, CancellationToken.None), StatusCodes.Status401Unauthorized);
+        Assert.False(watched.WasRead);
+    }
+
+    [Fact]
+    public async Task AGenuineDeliveryForAnotherFalAccount_Is401_WhenTheAppsAccountIsPinned_AndItsBodyIsNotRead()
+    {
+        _function = Door(pinnedUserId: "user-of-this-app");
+        byte[] body = OkBody();
+        var request = TestRequests.Post(body, query: "?job=" + JobId, headers: Signed(body)); // signed by fal's key for "user-1"
+        var watched = new WatchedBody(request.Body);
+        request.Body = watched;
+
+        var result = await _function.RunAsync(request, _durable.Object, CancellationToken.None);
+
+        AssertRefused(result, StatusCodes.Status401Unauthorized);
+        Assert.Contains("Fal:WebhookUserId", TestRequests.BodyTextOf(result), StringComparison.Ordinal);
+        Assert.False(watched.WasRead);
+    }
+
+    [Fact]
+    public async Task AGenuineDeliveryForThePinnedAccount_IsAccepted()
+    {
+        _function = Door(pinnedUserId: UserId);
+
+        var result = await DeliverSignedAsync(OkBody());
+
+        Assert.Equal(StatusCodes.Status200OK, TestRequests.StatusOf(result));
+        _durable.VerifyRaised(1);
+    }
+
+    [Theory]
+    [InlineData("bad-request")]
+    [InlineData("reset")]
+    [InlineData("aborted")]
+    public async Task ABodyCutShort_Is400_NotAnException(string how)
+    {
+        byte[] body = OkBody();
+        var request = TestRequests.Post(body, query: "?job=" + JobId, headers: Signed(body));
+        Exception failure = how switch
+        {
+            "bad-request" => new BadHttpRequestException("Unexpected end of request content.", StatusCodes.Status400BadRequest),
+            "reset" => new IOException("The client reset the request stream."),
+            _ => new OperationCanceledException("The request was aborted."),
+        };
+        request.Body = new FailingBody(body.Length / 2, failure);
+
+        AssertRefused(await _function.RunAsync(request, _durable.Object, CancellationToken.None), StatusCodes.Status400BadRequest);
+    }
+
+    [Fact]
+    public async Task ABodyThatDoesNotArriveWithinTheDeadline_Is408()
+    {
+        byte[] body = OkBody();
+        var request = TestRequests.Post(body, query: "?job=" + JobId, headers: Signed(body));
+        request.Body = new StalledBody();
+
+        var answer = _function.RunAsync(request, _durable.Object, CancellationToken.None);
+        Assert.False(answer.IsCompleted);
+        _time.Advance(ReceiveFalWebhook.BodyDeadline);
+
+        // Generous: the only wait is for the cancelled read to unwind on a busy machine.
+        AssertRefused(await answer.WaitAsync(TimeSpan.FromSeconds(30)), StatusCodes.Status408RequestTimeout);
+    }
+
+    /// <summary>A body that notes whether anyone read it.</summary>
+    private sealed class WatchedBody(Stream inner) : FailingBody(int.MaxValue, null)
+    {
+        public bool WasRead { get; private set; }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            WasRead = true;
+            return inner.ReadAsync(buffer, cancellationToken);
+        }
+    }
+
+    /// <summary>A body whose bytes never come, as a slow sender's.</summary>
+    private sealed class StalledBody() : FailingBody(int.MaxValue, null)
+    {
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return 0;
+        }
     }
 
     private sealed class KeySource(PublicKey key) : IFalWebhookKeySource

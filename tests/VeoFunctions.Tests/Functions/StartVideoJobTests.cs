@@ -163,6 +163,26 @@ public sealed class StartVideoJobTests
     }
 
     [Fact]
+    public async Task ABodyOf300000UnknownFields_Is400OfAFewKilobytes_Listing50AndCountingTheRest()
+    {
+        var body = TestBodies.Valid();
+        for (int i = 0; i < 300_000; i++)
+        {
+            body[$"f{i}"] = 1;
+        }
+
+        var result = await PostAsync(TestRequests.Post(TestBodies.Bytes(body)));
+
+        AssertProblem(result, StatusCodes.Status400BadRequest);
+        var problem = (ValidationProblemDetails)((ObjectResult)result).Value!;
+        Assert.Equal(50, problem.Errors.Sum(e => e.Value.Length));
+        Assert.Equal(299_950, problem.Extensions["unlistedErrors"]);
+        Assert.Contains("299950 more problem(s) not listed", problem.Detail, StringComparison.Ordinal);
+        Assert.InRange(TestRequests.BodyTextOf(result).Length, 1, 16 * 1024);
+        _durable.VerifyScheduled(0);
+    }
+
+    [Fact]
     public async Task AnEmptyBody_Is400AndStartsNothing()
     {
         var result = await PostAsync(TestRequests.Post([]));

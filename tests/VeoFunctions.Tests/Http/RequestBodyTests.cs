@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using VeoFunctions.Http;
+using VeoFunctions.Tests.Support;
 
 namespace VeoFunctions.Tests.Http;
 
@@ -16,22 +17,32 @@ public sealed class RequestBodyTests
     [Fact]
     public async Task KestrelsTooLargeError_IsTheSameTooLargeAnswer_NotAnException()
     {
-        var body = new ThrowingAfter(4096, new BadHttpRequestException("Request body too large. The max request body size is 30000000 bytes.", StatusCodes.Status413PayloadTooLarge));
+        var body = new FailingBody(4096, new BadHttpRequestException("Request body too large. The max request body size is 30000000 bytes.", StatusCodes.Status413PayloadTooLarge));
 
         var read = await RequestBody.ReadAsync(Request(body), limit: 1024 * 1024, CancellationToken.None);
 
-        Assert.Null(read);
+        Assert.Equal(BodyRead.Failed(BodyFailure.TooLarge), read);
         Assert.True(body.Threw);
     }
 
     [Fact]
-    public async Task OtherBadRequestsFromTheServer_AreNotMistakenForTooLarge()
+    public async Task OtherBadRequestsFromTheServer_AreAnUnreadableBody_NotTooLarge()
     {
-        var body = new ThrowingAfter(16, new BadHttpRequestException("Bad chunk size data.", StatusCodes.Status400BadRequest));
+        var body = new FailingBody(16, new BadHttpRequestException("Bad chunk size data.", StatusCodes.Status400BadRequest));
 
-        var ex = await Assert.ThrowsAsync<BadHttpRequestException>(() => RequestBody.ReadAsync(Request(body), limit: 1024, CancellationToken.None));
+        var read = await RequestBody.ReadAsync(Request(body), limit: 1024, CancellationToken.None);
 
-        Assert.Equal(400, ex.StatusCode);
+        Assert.Equal(BodyRead.Failed(BodyFailure.Unreadable), read);
+    }
+
+    [Fact]
+    public async Task KestrelsMinimumDataRate_IsATimeout()
+    {
+        var body = new FailingBody(16, new BadHttpRequestException("Reading the request body timed out due to data arriving too slowly.", StatusCodes.Status408RequestTimeout));
+
+        var read = await RequestBody.ReadAsync(Request(body), limit: 1024, CancellationToken.None);
+
+        Assert.Equal(BodyRead.Failed(BodyFailure.TimedOut), read);
     }
 
     [Fact]
@@ -41,48 +52,6 @@ public sealed class RequestBodyTests
 
         var read = await RequestBody.ReadAsync(Request(new MemoryStream(bytes)), limit: bytes.Length, CancellationToken.None);
 
-        Assert.Equal(bytes, read);
-    }
-
-    /// <summary>A body that delivers some bytes and then fails as Kestrel's does at its cap.</summary>
-    private sealed class ThrowingAfter(int bytes, Exception failure) : Stream
-    {
-        private int _left = bytes;
-
-        public bool Threw { get; private set; }
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            if (_left == 0)
-            {
-                Threw = true;
-                throw failure;
-            }
-
-            int n = Math.Min(_left, buffer.Length);
-            buffer.Span[..n].Fill(0x20);
-            _left -= n;
-            return ValueTask.FromResult(n);
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override void Flush() { }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        Assert.Equal(bytes, read.Bytes);
     }
 }

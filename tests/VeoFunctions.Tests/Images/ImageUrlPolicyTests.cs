@@ -64,6 +64,7 @@ public sealed class ImageUrlPolicyTests
     [InlineData("https://10.0.0.5/x.png")]
     [InlineData("https://[::1]/x.png")]
     [InlineData("https://[::ffff:169.254.169.254]/x.png")]
+    [InlineData("https://168.63.129.16/machine?comp=goalstate")]
     [InlineData("https://2130706433/x.png")]
     [InlineData("https://0x7f.1/x.png")]
     public void TryValidate_RefusesLiteralPrivateAddresses(string url)

@@ -17,6 +17,8 @@ public sealed class IpAddressPolicyTests
     [InlineData("192.168.1.1")]
     [InlineData("169.254.169.254")]
     [InlineData("169.254.0.1")]
+    [InlineData("168.63.129.16")] // Azure's platform address
+    [InlineData("::ffff:168.63.129.16")]
     [InlineData("100.64.0.1")]
     [InlineData("100.127.255.255")]
     [InlineData("192.0.0.8")]

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using VeoFunctions.Jobs;
@@ -309,6 +310,43 @@ public sealed class ManifestParserTests
         job["image_urls"] = new JsonArray("photos/cat.png");
 
         Assert.Equal("image_urls[0]", OnlyProblem(Parse(job)).Field);
+    }
+
+    // --- Bounded answers ---
+
+    [Fact]
+    public void AManifestOf300000UnknownFields_Lists50Problems_AndOneCountingTheRest()
+    {
+        var job = Job();
+        for (int i = 0; i < 300_000; i++)
+        {
+            job[$"f{i}"] = 1;
+        }
+
+        var result = Parse(job);
+
+        Assert.Equal(51, result.Problems.Count);
+        Assert.All(result.Problems.Take(50), p => Assert.StartsWith("f", p.Field, StringComparison.Ordinal));
+        Assert.Equal("manifest", result.Problems[50].Field);
+        Assert.StartsWith("299950 more problem(s) not listed", result.Problems[50].Reason, StringComparison.Ordinal);
+        Assert.InRange(JsonSerializer.SerializeToUtf8Bytes(result.Problems).Length, 1, 16 * 1024);
+    }
+
+    [Fact]
+    public void ABatchWithManyBadJobs_Lists50Problems_AndCountsTheRestAcrossJobs()
+    {
+        var jobs = Enumerable.Range(0, 40).Select(i =>
+        {
+            var job = Job($"j{i}");
+            job["aspect_ratio"] = "1:1";
+            job["resolution"] = "8k";
+            return (JsonNode)job;
+        }).ToArray();
+
+        var result = Parse(Batch(jobs));
+
+        Assert.Equal(51, result.Problems.Count);
+        Assert.StartsWith("30 more problem(s) not listed", result.Problems[50].Reason, StringComparison.Ordinal);
     }
 
     // --- Fingerprints ---

@@ -72,6 +72,44 @@ public sealed class TelemetryTests
     }
 
     [Fact]
+    public void WithApplicationInsights_NoRequestUrlOrRedirectTarget_IsSent_EvenWithLoggingTurnedUpForIt()
+    {
+        var channel = new RecordingChannel();
+        using var host = Build(
+            new()
+            {
+                ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = ConnectionString,
+                ["Logging:LogLevel:Default"] = "Trace",
+                ["Logging:ApplicationInsights:LogLevel:Default"] = "Trace", // a provider rule outranks any rule without one
+            },
+            before: services => services.AddSingleton<ITelemetryChannel>(channel));
+        var loggers = host.Services.GetRequiredService<ILoggerFactory>();
+
+        loggers.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").LogInformation("Request starting HTTP/1.1 GET https://app.example/api/videos/x/video?code=FUNCTION-KEY");
+        loggers.CreateLogger("Microsoft.AspNetCore.Mvc.Infrastructure.RedirectResultExecutor").LogInformation("Executing RedirectResult, redirecting to https://acct.blob.core.windows.net/v/x.mp4?sp=r&sig=SAS-SIGNATURE.");
+        loggers.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").LogWarning("A warning still comes through");
+        AppLogger(host).LogInformation("The app's own information still comes through");
+        var client = host.Services.GetRequiredService<TelemetryClient>();
+        client.TrackDependency(new DependencyTelemetry("Http", "images.example", "GET /fox.png", "https://images.example/fox.png?sv=2024&sig=SAS-SIGNATURE"));
+        client.TrackRequest(new RequestTelemetry { Name = "GET /api/fal/webhook", Url = new Uri("https://app.example/api/fal/webhook?job=j&token=WEBHOOK-TOKEN") });
+        client.Flush();
+
+        string sent = string.Join("\n", channel.Sent.Select(item => item switch
+        {
+            TraceTelemetry t => t.Message,
+            DependencyTelemetry d => d.Data + " " + d.Name,
+            RequestTelemetry r => r.Url + " " + r.Name,
+            _ => "",
+        }));
+        Assert.DoesNotContain("FUNCTION-KEY", sent, StringComparison.Ordinal);
+        Assert.DoesNotContain("SAS-SIGNATURE", sent, StringComparison.Ordinal);
+        Assert.DoesNotContain("WEBHOOK-TOKEN", sent, StringComparison.Ordinal);
+        Assert.Contains("A warning still comes through", sent, StringComparison.Ordinal);
+        Assert.Contains("The app's own information still comes through", sent, StringComparison.Ordinal);
+        Assert.Contains("https://images.example/fox.png" + QueryStringRedactor.Redacted, sent, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void WithOpenTelemetry_InformationLogsAndTheMeterReachItsExporters_WithTheJobsScope()
     {
         var logs = new List<LogRecord>();
