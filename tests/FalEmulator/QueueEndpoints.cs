@@ -212,7 +212,8 @@ internal static class QueueEndpoints
 
         context.Response.Headers["x-fal-request-id"] = request.Id;
         var body = StatusBody(request, state, WantsLogs(context));
-        await FalHttp.WriteJsonAsync(context, request.Status == FalStatus.Completed ? 200 : 202, body).ConfigureAwait(false);
+        // The code follows the status the body says: the request may complete between the two reads.
+        await FalHttp.WriteJsonAsync(context, (string?)body["status"] == FalStatus.Completed ? 200 : 202, body).ConfigureAwait(false);
     }
 
     /// <summary>SSE: one <c>data: {status}</c> event per change, ending after COMPLETED.</summary>

@@ -25,7 +25,7 @@ public sealed class WebhookDoorTests(Azurite azurite)
     private const string JobId = "0123456789abcdef0123456789abcdef";
 
     /// <summary>Generous: only bounds a hung test. The door's own deadline is 10 s.</summary>
-    private static readonly TimeSpan AnswerCap = TimeSpan.FromSeconds(60);
+    private static TimeSpan AnswerCap => Patience.Condition;
 
     private static Dictionary<string, string> FalHeaders(string userId = "emulator-user") => new()
     {

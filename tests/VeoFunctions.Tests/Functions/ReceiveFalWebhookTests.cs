@@ -16,6 +16,7 @@ using VeoFunctions.Jobs;
 using VeoFunctions.Money;
 using VeoFunctions.Storage;
 using VeoFunctions.Tests.Support;
+using VeoFunctions.Testing;
 
 namespace VeoFunctions.Tests.Functions;
 
@@ -617,7 +618,7 @@ public sealed class ReceiveFalWebhookTests : IDisposable
         _time.Advance(ReceiveFalWebhook.BodyDeadline);
 
         // Generous: the only wait is for the cancelled read to unwind on a busy machine.
-        AssertRefused(await answer.WaitAsync(TimeSpan.FromSeconds(30)), StatusCodes.Status408RequestTimeout);
+        AssertRefused(await answer.WaitAsync(Patience.Condition), StatusCodes.Status408RequestTimeout);
     }
 
     /// <summary>A body that notes whether anyone read it.</summary>
