@@ -63,9 +63,10 @@ public sealed partial class VideoArchive(
         using var response = await OpenAsync(request.VideoUrl, limits, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
-            // fal's CDN: 404/410 means the result expired or never existed; anything else may pass.
+            // fal's CDN: a 404/410 may be an edge that does not have the file yet, or a result that expired; the story
+            // asks fal's result API before it believes the latter. Anything else may pass.
             string what = $"Downloading the video from fal failed with HTTP {(int)response.StatusCode}.";
-            throw (int)response.StatusCode is 404 or 410 ? new JobFailedException(what) : new HttpRequestException(what, null, response.StatusCode);
+            throw (int)response.StatusCode is 404 or 410 ? new VideoNotFoundException(what) : new HttpRequestException(what, null, response.StatusCode);
         }
 
         string contentType = response.Content.Headers.ContentType?.MediaType is { } mt && mt.StartsWith("video/", StringComparison.Ordinal) ? mt : "video/mp4";
