@@ -39,6 +39,9 @@ internal static class ArchiveBench
             ["Storage:WorkContainer"] = container + "-w",
             ["Fal:Key"] = "test-id:test-secret",
             ["Jobs:PublicBaseUrl"] = "http://127.0.0.1:9",
+            ["Images:AllowHttp"] = "true", // the emulator serves its video over http on loopback
+            ["Images:AllowedPrivateHosts:0"] = "127.0.0.1",
+            ["Fal:MediaHosts:0"] = "127.0.0.1",
         }).Build();
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging().AddVeoFunctions().BuildServiceProvider();
         await using var disposeServices = services;

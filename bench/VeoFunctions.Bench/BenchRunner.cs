@@ -9,7 +9,7 @@ namespace VeoFunctions.Bench;
 /// </summary>
 internal static class BenchRunner
 {
-    private static readonly string[] Sections = ["calls", "overhead", "overhead-azurestorage", "archive", "burst", "scaleout"];
+    private static readonly string[] Sections = ["calls", "overhead", "overhead-azurestorage", "archive", "burst", "scaleout", "webhook-outage"];
 
     /// <summary>host.json's extensions.durableTask.storageProvider.maxQueuePollingInterval, passed to the durable sidecar.</summary>
     public const string ProductionQueuePolling = "00:00:01";
@@ -162,6 +162,9 @@ internal static class BenchRunner
                     break;
                 case "scaleout":
                     await ScaleOutBench.RunAsync(azurite, variant);
+                    break;
+                case "webhook-outage":
+                    await WebhookOutageBench.RunAsync(azurite);
                     break;
             }
 

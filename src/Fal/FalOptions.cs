@@ -34,6 +34,16 @@ public sealed class FalOptions
     /// </summary>
     public string? WebhookUserId { get; set; }
 
+    /// <summary>
+    /// The hosts a result's video may be downloaded from: fal's media CDN (<c>fal.media</c> and its subdomains such as
+    /// <c>v3.fal.media</c>) and the Cloud Storage host fal's own example outputs are served from. A name starting
+    /// <c>*.</c> matches any subdomain. Empty means <see cref="DefaultMediaHosts"/>; set, it replaces them.
+    /// </summary>
+    public IList<string> MediaHosts { get; } = new List<string>();
+
+    /// <summary>fal's media hosts, when <see cref="MediaHosts"/> is not configured.</summary>
+    public static IReadOnlyList<string> DefaultMediaHosts { get; } = ["fal.media", "*.fal.media", "storage.googleapis.com"];
+
     /// <summary>The API key (<c>id:secret</c>); sent as <c>Authorization: Key …</c>. Never logged.</summary>
     [Required(AllowEmptyStrings = false)]
     public string Key { get; set; } = "";

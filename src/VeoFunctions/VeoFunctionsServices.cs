@@ -118,7 +118,11 @@ public static class VeoFunctionsServices
 
         // A large video may take minutes, but all of it inside host.json's functionTimeout: the client's timeout (which
         // bounds the wait for headers) is the archive's own, and the archive bounds the body per read and in all.
+        // The video URL comes from fal's answer, so it is fetched as carefully as a user's image: the connect-time address
+        // check, no automatic redirects (VideoArchive checks each one against fal's media hosts), no decompression.
+        services.AddOptions<ImageOptions>().BindConfiguration(ImageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddHttpClient<VideoArchive>()
+            .ConfigurePrimaryHttpMessageHandler(sp => SafeImageDownloader.CreateHandler(sp.GetRequiredService<IOptions<ImageOptions>>().Value))
             .ConfigureHttpClient((sp, client) => client.Timeout = sp.GetRequiredService<IOptions<ArchiveOptions>>().Value.Timeout);
         return services;
     }

@@ -61,7 +61,7 @@ public sealed class FalEmulatorHost : IAsyncDisposable
             EmulatorApp.MapRoutes(app);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            return new FalEmulatorHost(app, state, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)));
+            return new FalEmulatorHost(app, state, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)));
         }
         catch
         {

@@ -53,6 +53,43 @@ public sealed class LateDeliveryTests(Azurite azurite)
     }
 
     [Fact]
+    public async Task ASalvagedVideo_IsVisibleToStatusDownloadAndResume_WhileTheEndedJobStillSettles()
+    {
+        // The job ends failed at its deadline and then settles its cost for an hour (fal's billing has not booked the
+        // request); fal delivers meanwhile, the salvage run's downloads fail until the CDN is back.
+        const string adminKey = "admin-id:admin-secret";
+        var clock = PipelineProbes.Clock();
+        var fal = PipelineProbes.OnClock(clock, Generation);
+        fal.AdminKey = adminKey;
+        fal.BillingDelay = TimeSpan.FromDays(1);
+        await using var pipeline = await Pipeline.StartAsync(azurite, fal, new Dictionary<string, string?>
+        {
+            ["Jobs:Deadline"] = "00:00:02", ["Jobs:FirstStatusCheck"] = "00:00:00.500", ["Jobs:CancelGrace"] = "00:00:01",
+            ["Fal:AdminKey"] = adminKey, ["Money:BillingHorizon"] = "01:00:00", ["Money:BillingFirstRecheck"] = "00:00:00.200",
+        });
+        string jobId = await pipeline.StartJobAsync(PipelineProbes.Job("A comet over the bay"));
+        Assert.Equal("failed", (await pipeline.WaitForStatusAsync(jobId, s => s.Text("phase") == "failed")).Text("phase"));
+
+        string cdnDown = pipeline.Fal.State.AddFault(FaultRule.CallHttpError(RequestKind.FileGet, 503, count: null));
+        clock.Advance(Generation);
+        await pipeline.WaitForSalvageStartAsync(jobId);
+        await Poll.UntilAsync(async () => (await pipeline.GetStatusAsync(jobId)) is var s && s.Text("phase") == "archiving" && s.Has("lastError"), TimeSpan.FromSeconds(60));
+
+        using var resume = await pipeline.Http.PostAsync($"/api/videos/{jobId}/resume", null);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, resume.StatusCode);
+        pipeline.Fal.State.RemoveFault(cdnDown);
+        var status = await pipeline.WaitForStatusAsync(jobId, s => s.Has("video"), TimeSpan.FromSeconds(60));
+
+        Assert.Equal("completed", status.Text("phase"));
+        Assert.True(status.GetProperty("salvaged").GetBoolean());
+        using var noRedirects = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = pipeline.Functions.BaseUrl };
+        using var video = await noRedirects.GetAsync($"/api/videos/{jobId}/video");
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, video.StatusCode);
+        Assert.Equal(OrchestrationRuntimeStatus.Running, (await pipeline.Client.GetInstanceAsync(jobId))!.RuntimeStatus); // still settling
+        Assert.Single(await pipeline.VideoBlobsAsync());
+    }
+
+    [Fact]
     public async Task LateWebhook_AfterTheStatusChecksCompletedTheJob_IsAnswered200_AndStartsNoSalvage()
     {
         // fal finishes at once, its webhook comes a minute later (fal's clock): the status fallback archives first.

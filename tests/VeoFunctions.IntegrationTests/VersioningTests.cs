@@ -47,20 +47,46 @@ public sealed class VersioningTests(Azurite azurite)
         Assert.Equal(["validating", "uploading", "submitting", "queued", "archiving", "completed"], timeline);
     }
 
+    [Fact]
+    public async Task AJobOfVersion20_StartedBeforeTheBump_CompletesOnItsOwnSteps()
+    {
+        // 2.0 waits for a status check and all its retries before it looks at a webhook that came meanwhile (2.1 does
+        // not): a 2.0 instance on today's worker still does, so it replays the history its own steps recorded.
+        const int attempts = 4;
+        var clock = PipelineProbes.Clock();
+        await using var pipeline = await Pipeline.StartAsync(
+            azurite,
+            PipelineProbes.OnClock(clock, WebhookDuringStatusOutageTests.Generation, FalEmulator.FaultRule.CallHttpError(FalEmulator.RequestKind.Status, 503, count: null)),
+            WebhookDuringStatusOutageTests.StatusChecksRetrying(attempts, "00:00:00.300"));
+
+        string jobId = await StartStampedAsync(pipeline, PipelineProbes.Job("A job started by 2.0"), new TaskVersion(VideoJobOrchestrator.Version20));
+        await VeoFunctions.Testing.Poll.UntilAsync(() => pipeline.Fal.State.GetCount(FalEmulator.RequestKind.Status) >= 1, TimeSpan.FromSeconds(30), "the job's first status check");
+        clock.Advance(WebhookDuringStatusOutageTests.Generation);
+        var done = await pipeline.WaitForJobAsync(jobId, TimeSpan.FromMinutes(2));
+
+        Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, done.FailureDetails?.ErrorMessage);
+        Assert.True(pipeline.Fal.State.GetCount(FalEmulator.RequestKind.Status) >= attempts, "2.0's wait let its status step run out of tries first");
+        Assert.Equal("completed", (await pipeline.GetStatusAsync(jobId)).Text("phase"));
+        Assert.Single(await pipeline.VideoBlobsAsync());
+    }
+
     // The app's own starter, through a client that schedules as the first release's host did: with no version.
-    private static async Task<string> StartUnversionedAsync(Pipeline pipeline, object job)
+    private static Task<string> StartUnversionedAsync(Pipeline pipeline, object job) => StartStampedAsync(pipeline, job, TaskVersion.Unversioned);
+
+    // The app's own starter, through a client that stamps the given version as that release's host did.
+    private static async Task<string> StartStampedAsync(Pipeline pipeline, object job, TaskVersion version)
     {
         var services = pipeline.Functions.Services;
         byte[] body = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(job));
         var draft = services.GetRequiredService<VideoRequestParser>().Parse(body).Draft!;
-        var unversioned = new Mock<DurableTaskClient>(MockBehavior.Strict, "unversioned");
-        unversioned
+        var stamping = new Mock<DurableTaskClient>(MockBehavior.Strict, "stamping");
+        stamping
             .Setup(c => c.ScheduleNewOrchestrationInstanceAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
             .Returns((TaskName name, object? input, StartOrchestrationOptions? options, CancellationToken cancellation) =>
-                pipeline.Client.ScheduleNewOrchestrationInstanceAsync(name, input, (options ?? new StartOrchestrationOptions()) with { Version = TaskVersion.Unversioned }, cancellation));
+                pipeline.Client.ScheduleNewOrchestrationInstanceAsync(name, input, (options ?? new StartOrchestrationOptions()) with { Version = version }, cancellation));
 
         string jobId = JobScheduler.NewJobId();
-        var outcome = await services.GetRequiredService<JobScheduler>().ScheduleAsync(unversioned.Object, jobId, draft, JobScheduler.Fingerprint(body), callerChosenId: false, CancellationToken.None);
+        var outcome = await services.GetRequiredService<JobScheduler>().ScheduleAsync(stamping.Object, jobId, draft, JobScheduler.Fingerprint(body), callerChosenId: false, CancellationToken.None);
         Assert.Equal(ScheduleOutcome.Started, outcome);
         return jobId;
     }

@@ -3,9 +3,11 @@ using System.Text.Json;
 using Azure;
 using Azure.Storage;
 using Azure.Storage.Blobs.Models;
+using Fal;
 using Fal.Veo31;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using VeoFunctions.Images;
 using VeoFunctions.Jobs;
 using VeoFunctions.Storage;
 
@@ -17,11 +19,17 @@ namespace VeoFunctions.Archive;
 /// blob appears under its final name only when the block list commits, so a crash leaves nothing partial.
 /// Rerunning overwrites with the same bytes: the step is idempotent. A CDN that stops sending (per read,
 /// <see cref="ArchiveOptions.IdleTimeout"/>) or an attempt that runs too long (<see cref="ArchiveOptions.Timeout"/>)
-/// fails with a <see cref="TimeoutException"/>, which the durable retry tries again.
+/// fails with a <see cref="TimeoutException"/>, which the durable retry tries again. The video is fetched only from
+/// fal's media hosts (<see cref="FalMediaHosts"/>) through the image downloader's SSRF-guarded handler, each redirect
+/// checked again; a URL elsewhere is refused for good, nothing downloaded.
 /// </summary>
-public sealed partial class VideoArchive(HttpClient http, BlobContainers containers, IOptions<ArchiveOptions> options, TimeProvider time, ILogger<VideoArchive> logger)
+public sealed partial class VideoArchive(
+    HttpClient http, BlobContainers containers, IOptions<ArchiveOptions> options, IOptions<FalOptions> fal, IOptions<ImageOptions> network, TimeProvider time, ILogger<VideoArchive> logger)
 {
     public const int BlockBytes = 4 * 1024 * 1024;
+
+    /// <summary>Redirects a video download may follow, each to one of fal's media hosts.</summary>
+    public const int MaxRedirects = 3;
 
     private static readonly JsonSerializerOptions ManifestJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
@@ -52,14 +60,13 @@ public sealed partial class VideoArchive(HttpClient http, BlobContainers contain
         string manifestName = Path.ChangeExtension(videoName, ".json");
         var blob = container.GetBlobClient(videoName);
 
-        using var response = await Stalls.WithinAsync(
-            token => http.GetAsync(new Uri(request.VideoUrl), HttpCompletionOption.ResponseHeadersRead, token),
-            limits.IdleTimeout, time, "fal's answer to the video download", cancellationToken).ConfigureAwait(false);
+        using var response = await OpenAsync(request.VideoUrl, limits, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
-            // fal's CDN: 404/410 means the result expired or never existed; anything else may pass.
+            // fal's CDN: a 404/410 may be an edge that does not have the file yet, or a result that expired; the story
+            // asks fal's result API before it believes the latter. Anything else may pass.
             string what = $"Downloading the video from fal failed with HTTP {(int)response.StatusCode}.";
-            throw (int)response.StatusCode is 404 or 410 ? new JobFailedException(what) : new HttpRequestException(what, null, response.StatusCode);
+            throw (int)response.StatusCode is 404 or 410 ? new VideoNotFoundException(what) : new HttpRequestException(what, null, response.StatusCode);
         }
 
         string contentType = response.Content.Headers.ContentType?.MediaType is { } mt && mt.StartsWith("video/", StringComparison.Ordinal) ? mt : "video/mp4";
@@ -87,6 +94,49 @@ public sealed partial class VideoArchive(HttpClient http, BlobContainers contain
             Log.Archived(logger, request.JobId, videoName, counting.BytesRead);
             return new ArchivedVideo(container.Name, videoName, blob.Uri, manifestName, counting.BytesRead, contentType);
         }
+    }
+
+    /// <summary>Starts the download at fal's media host, following its redirects only to fal's media hosts.</summary>
+    private async Task<HttpResponseMessage> OpenAsync(string videoUrl, ArchiveOptions limits, CancellationToken cancellationToken)
+    {
+        var url = FalMedia(Uri.TryCreate(videoUrl, UriKind.Absolute, out var parsed) ? parsed : null);
+        for (int redirects = 0; ; redirects++)
+        {
+            HttpResponseMessage response;
+            try
+            {
+                response = await Stalls.WithinAsync(
+                    token => http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, token),
+                    limits.IdleTimeout, time, "fal's answer to the video download", cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpRequestException ex) when (SafeImageDownloader.FindInner<BlockedAddressException>(ex) is not null)
+            {
+                throw new JobFailedException($"fal's result names a video on {url.Host}, which resolves to a private network address; it was not downloaded.", ex);
+            }
+
+            if ((int)response.StatusCode is 301 or 302 or 303 or 307 or 308 && response.Headers.Location is { } location && redirects < MaxRedirects)
+            {
+                response.Dispose();
+                url = FalMedia(new Uri(url, location));
+                continue;
+            }
+
+            return response;
+        }
+    }
+
+    private Uri FalMedia(Uri? url)
+    {
+        var configured = fal.Value.MediaHosts.Where(host => !string.IsNullOrWhiteSpace(host)).ToList();
+        var hosts = configured.Count > 0 ? configured : FalOptions.DefaultMediaHosts;
+        if (url is null || !FalMediaHosts.Allows(url, hosts, network.Value.AllowHttp))
+        {
+            string where = url is null ? "an address that is not a URL" : $"{url.Scheme}://{url.Host}";
+            Log.Refused(logger, where);
+            throw new JobFailedException($"fal's result names a video at {where}, which is not one of fal's media hosts (Fal:MediaHosts); it was not downloaded.");
+        }
+
+        return url;
     }
 
     /// <summary>
@@ -147,5 +197,8 @@ public sealed partial class VideoArchive(HttpClient http, BlobContainers contain
     {
         [LoggerMessage(3001, LogLevel.Information, "Archived job {JobId} as {BlobName} ({Bytes} bytes)")]
         public static partial void Archived(ILogger logger, string jobId, string blobName, long bytes);
+
+        [LoggerMessage(3002, LogLevel.Warning, "Refused to download a video from {Where}: not one of fal's media hosts")]
+        public static partial void Refused(ILogger logger, string where);
     }
 }

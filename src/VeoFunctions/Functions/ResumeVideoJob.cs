@@ -28,8 +28,9 @@ public sealed class ResumeVideoJob
             return Problems.NotFound("No job has that id.");
         }
 
-        // The job archives its video itself, or, once it has ended without one, its salvage run does.
-        var archiving = job.IsCompleted ? await durable.FindSalvageAsync(jobId, cancellationToken).ConfigureAwait(false) : job;
+        // The job archives its video itself, or, once it has ended without one, its salvage run does (even while the
+        // ended job still reports or settles).
+        var archiving = JobIds.EndedWithoutVideo(job) ? await durable.FindSalvageAsync(jobId, cancellationToken).ConfigureAwait(false) : job;
         if (archiving is not { IsCompleted: false } || archiving.ReadCustomStatusAs<JobProgress>()?.Phase != JobPhase.Archiving)
         {
             return Problems.Conflict("The job is not archiving; there is nothing to resume.");

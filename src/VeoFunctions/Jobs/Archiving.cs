@@ -8,16 +8,22 @@ namespace VeoFunctions.Jobs;
 /// Gets a video fal finished into the user's storage, for a job and for a salvage run alike. fal keeps results for
 /// weeks, so a failure here is never final while the result exists: each round is retried with a growing pause for
 /// <see cref="JobTiming.ArchiveHorizon"/>, showing the last error; past it the job waits, still archiving, for a
-/// resume (<c>POST /api/videos/{jobId}/resume</c>). Only fal saying the result is gone ends it.
+/// resume (<c>POST /api/videos/{jobId}/resume</c>). A 404 from fal's CDN is not believed at once: the next round reads
+/// fal's result again for the video's URL, and only <see cref="JobTiming.VideoNotFoundRounds"/> such rounds, or
+/// fal's result API itself, make the result count as gone.
 /// </summary>
 internal static class Archiving
 {
+    // For a plan whose timings predate the setting (a salvage run of a job started by 2.0).
+    private const int DefaultVideoNotFoundRounds = 4;
+
     public static async Task<ArchivedVideo> ArchiveAsync(JobRun run, FalJob fal, FalVerdict verdict, ArchivePlan plan)
     {
         run.Enter(JobPhase.Archiving);
         var video = verdict.Video;
         var timing = run.Timing;
         DateTime horizon = run.Now + timing.ArchiveHorizon;
+        int notFoundRounds = 0;
         for (var pause = timing.FirstRetryInterval; ; pause = Min(pause * 2, timing.MaxArchiveRetryInterval))
         {
             string problem;
@@ -38,6 +44,18 @@ internal static class Archiving
                     plan.JobId, fal.RequestId, video.VideoUrl!, video.FileSize, plan.Request, plan.ReferenceImages, plan.CreatedAt, fal.SubmittedAt, video.CompletedAt, run.Cost), run.Retry);
                 run.Trouble(null);
                 return archived;
+            }
+            catch (TaskFailedException failed) when (failed.FailureDetails.ErrorType == typeof(VideoNotFoundException).FullName)
+            {
+                // The step's retries saw the CDN miss the file. Ask fal's result API for the video's URL next round.
+                problem = $"fal's CDN did not find the video ({failed.FailureDetails.ErrorMessage}); fal's result is read again for its URL";
+                video = null;
+                if (++notFoundRounds >= (timing.VideoNotFoundRounds > 0 ? timing.VideoNotFoundRounds : DefaultVideoNotFoundRounds))
+                {
+                    throw run.End(JobPhase.Failed,
+                        $"fal's CDN did not find the video in {notFoundRounds} rounds of retries, though fal's result still named it, so it counts as gone.",
+                        JobEndCause.ResultGone);
+                }
             }
             catch (TaskFailedException failed) when (JobRun.IsJobFailure(failed.FailureDetails))
             {

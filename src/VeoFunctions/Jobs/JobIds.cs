@@ -35,13 +35,16 @@ public static class JobIds
 
     /// <summary>
     /// The job ended and has no video: its orchestration failed, or completed without one (an expected end: a cancel,
-    /// fal's verdict). Such a job's video, if fal delivers it later, is its salvage run's.
+    /// fal's verdict), or its phase says it ended so while the orchestration still reports or settles its cost (which
+    /// can take hours). Such a job's video, if fal delivers it later, is its salvage run's.
     /// </summary>
     public static bool EndedWithoutVideo(OrchestrationMetadata job)
     {
         ArgumentNullException.ThrowIfNull(job);
-        return job.IsCompleted && (job.RuntimeStatus != OrchestrationRuntimeStatus.Completed
-            || (job.SerializedOutput is null or "null" && job.ReadCustomStatusAs<JobProgress>()?.Video is null));
+        var progress = job.ReadCustomStatusAs<JobProgress>();
+        return job.IsCompleted
+            ? job.RuntimeStatus != OrchestrationRuntimeStatus.Completed || (job.SerializedOutput is null or "null" && progress?.Video is null)
+            : progress is { Phase: JobPhase.Failed or JobPhase.Cancelled, Video: null };
     }
 
     /// <summary>The job's orchestration; null for an ill-formed or unknown id, or another orchestration's instance.</summary>

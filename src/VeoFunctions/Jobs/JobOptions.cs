@@ -38,6 +38,13 @@ public sealed class JobOptions
     /// <summary>How long a failing archive (fal's CDN, our storage) is retried before it waits for a resume.</summary>
     public TimeSpan ArchiveHorizon { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// How many archive rounds (each with the step's retries, fal's result read again for the video's URL before the
+    /// next) fal's CDN may answer 404 for a video fal's result still names, before the result counts as gone.
+    /// </summary>
+    [Range(1, 100)]
+    public int VideoNotFoundRounds { get; set; } = 4;
+
     /// <summary>The cap of the pause between archive rounds.</summary>
     public TimeSpan MaxArchiveRetryInterval { get; set; } = TimeSpan.FromMinutes(15);
 

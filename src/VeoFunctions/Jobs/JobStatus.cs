@@ -73,10 +73,13 @@ public sealed record JobStatus(
     {
         var progress = salvage.ReadCustomStatusAs<JobProgress>();
         var video = salvage.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? salvage.ReadOutputAs<VideoJobResult>()?.Video : progress?.Video;
+        // A salvage run that has archived (or given up) still reports and settles for a while: its phase says so first.
         var phase = salvage.RuntimeStatus switch
         {
             OrchestrationRuntimeStatus.Completed => job.Phase == Name(JobPhase.Cancelled) ? JobPhase.Cancelled : JobPhase.Completed,
             OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated => job.Phase == Name(JobPhase.Cancelled) ? JobPhase.Cancelled : JobPhase.Failed,
+            _ when video is not null => job.Phase == Name(JobPhase.Cancelled) ? JobPhase.Cancelled : JobPhase.Completed,
+            _ when progress?.Phase == JobPhase.Failed => job.Phase == Name(JobPhase.Cancelled) ? JobPhase.Cancelled : JobPhase.Failed,
             _ => JobPhase.Archiving,
         };
         string? error = phase == JobPhase.Failed ? progress?.Error ?? salvage.FailureDetails?.ErrorMessage ?? job.Error : phase == JobPhase.Cancelled && video is null ? job.Error : null;

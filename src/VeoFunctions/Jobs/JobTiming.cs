@@ -20,7 +20,8 @@ public sealed record JobTiming(
     TimeSpan CallbackFirstRetryInterval = default,
     int CallbackAttempts = 0,
     TimeSpan BillingFirstRecheck = default,
-    TimeSpan BillingHorizon = default)
+    TimeSpan BillingHorizon = default,
+    int VideoNotFoundRounds = 0)
 {
     /// <summary>The timings a job started now gets.</summary>
     public static JobTiming From(JobOptions options)
@@ -28,6 +29,6 @@ public sealed record JobTiming(
         ArgumentNullException.ThrowIfNull(options);
         return new(options.FirstStatusCheck, options.MaxStatusCheckInterval, options.Deadline, options.FirstRetryInterval, options.MaxActivityAttempts,
             options.CancelGrace, options.MaxGenerationTime, options.ArchiveHorizon, options.MaxArchiveRetryInterval,
-            options.CallbackFirstRetryInterval, options.CallbackAttempts);
+            options.CallbackFirstRetryInterval, options.CallbackAttempts, VideoNotFoundRounds: options.VideoNotFoundRounds);
     }
 }

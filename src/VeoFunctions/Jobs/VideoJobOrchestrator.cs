@@ -18,7 +18,10 @@ namespace VeoFunctions.Jobs;
 public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, VideoJobResult?>
 {
     /// <summary>The current version of the story (host.json <c>extensions.durableTask.defaultVersion</c>).</summary>
-    public const string Version = "2.0";
+    public const string Version = "2.1";
+
+    /// <summary>The previous version: its instances wait and archive on the frozen steps in <c>Jobs/Legacy</c>.</summary>
+    public const string Version20 = "2.0";
 
     /// <summary>The external event our webhook function raises.</summary>
     public const string FalWebhookEvent = "FalWebhook";
@@ -65,6 +68,12 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
         return failure is not null && run.Ended?.IsExpected() != true ? throw failure : result;
     }
 
+    /// <summary>
+    /// Instances of 2.0 wait without racing a status check against the webhook and end on the CDN's first 404; 2.1
+    /// changed both. Salvage runs are stamped too (one without a version counts as 2.0, the first to have them).
+    /// </summary>
+    internal static bool Runs20(TaskOrchestrationContext context) => context.Version is Version20 or null or "";
+
     private static async Task<VideoJobResult?> LegacyAsync(TaskOrchestrationContext context, VideoJobInput job) => await LegacyVideoJob.RunAsync(context, job);
 
     private static async Task<VideoJobResult> TellAsync(JobRun run, VideoJobInput job)
@@ -85,7 +94,9 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
 
             // 3. Wait for fal's last word: its webhook, or our status checks; past the deadline or on a cancel, ask fal
             //    to stop and wait, bounded, for what it says.
-            var verdict = fal is null ? FalVerdict.Unknown(submitted.Unresolved!) : await WaitingForFal.WaitAsync(run, fal, submitted.Delivered, submitted.Adopted);
+            var verdict = fal is null ? FalVerdict.Unknown(submitted.Unresolved!)
+                : Runs20(run.Context) ? await WaitingForFalV20.WaitAsync(run, fal, submitted.Delivered, submitted.Adopted)
+                : await WaitingForFal.WaitAsync(run, fal, submitted.Delivered, submitted.Adopted);
 
             // 4. A job without its video closes, unless a delivery reached its record first: then that video is
             //    archived. A delivery after the close is archived by a salvage run (FalWebhookIntake).
@@ -111,7 +122,7 @@ public sealed class VideoJobOrchestrator : TaskOrchestrator<VideoJobInput, Video
             }
 
             // 5. Archive the paid video, retrying for hours if fal's CDN or our storage is down; then leave nothing of it at fal.
-            var video = await Archiving.ArchiveAsync(run, fal, verdict, plan);
+            var video = Runs20(run.Context) ? await ArchivingV20.ArchiveAsync(run, fal, verdict, plan) : await Archiving.ArchiveAsync(run, fal, verdict, plan);
             run.Archived(video, run.StoppedByCaller ? JobPhase.Cancelled : JobPhase.Completed);
             await Settling.CleanUpAtFalAsync(run, fal);
             return new VideoJobResult(fal.RequestId, video);

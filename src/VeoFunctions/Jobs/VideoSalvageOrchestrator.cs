@@ -20,7 +20,10 @@ public sealed class VideoSalvageOrchestrator : TaskOrchestrator<SalvageInput, Vi
         ArchivedVideo video;
         try
         {
-            video = await Archiving.ArchiveAsync(run, input.Fal, FalVerdict.From(input.Delivered, new DateTimeOffset(run.Now, TimeSpan.Zero)), plan);
+            var delivered = FalVerdict.From(input.Delivered, new DateTimeOffset(run.Now, TimeSpan.Zero));
+            video = VideoJobOrchestrator.Runs20(context)
+                ? await Legacy.ArchivingV20.ArchiveAsync(run, input.Fal, delivered, plan)
+                : await Archiving.ArchiveAsync(run, input.Fal, delivered, plan);
         }
         catch (JobFailedException)
         {

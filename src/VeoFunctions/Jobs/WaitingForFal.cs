@@ -9,9 +9,13 @@ namespace VeoFunctions.Jobs;
 /// </summary>
 internal static class WaitingForFal
 {
+    // The retry policy's cap (JobRun), kept for the status step's own retries.
+    private static readonly TimeSpan MaxStatusRetryInterval = TimeSpan.FromMinutes(1);
+
     /// <summary>
     /// Waits for fal's last word on the request: its webhook, raced against a timer that asks fal for status with a
-    /// growing interval. A status check that fails is a trouble to show, never the end. Past the deadline, or on
+    /// growing interval. The webhook ends the wait at once, also while a status check or its retries run (the check is
+    /// raced against it and left behind). A status check that fails is a trouble to show, never the end. Past the deadline, or on
     /// the caller's cancel, fal is asked to stop; for a partner model like Veo that is only a request, so the job
     /// then waits (bounded by <see cref="JobTiming.CancelGrace"/>) for what fal finally says, and a video fal still
     /// delivers is archived.
@@ -75,7 +79,13 @@ internal static class WaitingForFal
                 continue; // ask fal to stop, at the top
             }
 
-            if (await CheckStatusAsync(run, fal) is { } progress)
+            var (webhook, progress) = await CheckStatusOrWebhookAsync(run, fal);
+            if (webhook is not null)
+            {
+                return Stopped(webhook, stopped);
+            }
+
+            if (progress is not null)
             {
                 if (progress.Completed)
                 {
@@ -97,7 +107,12 @@ internal static class WaitingForFal
     /// </summary>
     private static async Task<(FalVerdict? Finished, string Note)> AskFalToStopAsync(JobRun run, FalJob fal, bool byCaller)
     {
-        var before = await CheckStatusAsync(run, fal);
+        var (delivered, before) = await CheckStatusOrWebhookAsync(run, fal);
+        if (delivered is not null)
+        {
+            return (delivered, "");
+        }
+
         if (before is { Completed: true })
         {
             if (byCaller)
@@ -131,6 +146,52 @@ internal static class WaitingForFal
             : "fal was asked to stop it; Veo may still finish and bill it, and then the video is archived.";
         return (null, note);
     }
+
+    /// <summary>
+    /// fal's status, raced against its webhook: the verdict of a webhook that comes first, else the status, or null when
+    /// it could not be read (shown as a trouble). The step's retries are this loop's own timers, not a retry policy's,
+    /// so the webhook cancels them: a policy's retries would go on (and keep the orchestration's work alive) unheard.
+    /// </summary>
+    private static async Task<(FalVerdict? Delivered, FalProgress? Progress)> CheckStatusOrWebhookAsync(JobRun run, FalJob fal)
+    {
+        var timing = run.Timing;
+        var retryIn = timing.FirstRetryInterval;
+        for (int attempt = 1; ; attempt++)
+        {
+            var check = run.Context.CallActivityAsync<FalProgress>(nameof(CheckFalStatus), fal);
+            if (await Task.WhenAny(check, run.Webhook) == run.Webhook)
+            {
+                return (await DeliveredAsync(run), null); // the one attempt under way finishes unheard
+            }
+
+            try
+            {
+                var progress = await check;
+                run.Trouble(null);
+                return (null, progress);
+            }
+            catch (TaskFailedException failed)
+            {
+                if (attempt >= timing.MaxActivityAttempts || JobRun.IsJobFailure(failed.FailureDetails))
+                {
+                    run.Trouble($"fal's status could not be read: {JobRun.Reason(failed)}");
+                    return (null, null);
+                }
+            }
+
+            using var stopRetry = new CancellationTokenSource();
+            var retry = run.Context.CreateTimer(run.Now + retryIn, stopRetry.Token);
+            if (await Task.WhenAny(retry, run.Webhook) == run.Webhook)
+            {
+                stopRetry.Cancel();
+                return (await DeliveredAsync(run), null);
+            }
+
+            retryIn = Min(retryIn * 2, MaxStatusRetryInterval);
+        }
+    }
+
+    private static async Task<FalVerdict> DeliveredAsync(JobRun run) => FalVerdict.From(await run.Webhook, new DateTimeOffset(run.Now, TimeSpan.Zero));
 
     /// <summary>fal's status, or null when it could not be read (shown as a trouble; the wait goes on).</summary>
     private static async Task<FalProgress?> CheckStatusAsync(JobRun run, FalJob fal)

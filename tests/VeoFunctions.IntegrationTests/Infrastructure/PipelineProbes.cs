@@ -89,12 +89,15 @@ internal static class PipelineProbes
         return names;
     }
 
+    /// <summary>Waits until the job's salvage run exists.</summary>
+    public static Task WaitForSalvageStartAsync(this Pipeline pipeline, string jobId, TimeSpan? timeout = null) =>
+        Poll.UntilAsync(async () => await pipeline.Client.GetInstanceAsync(JobIds.SalvageIdFor(jobId)) is not null, timeout ?? Patience.Job);
+
     /// <summary>Waits for the job's salvage run to exist and end.</summary>
     public static async Task<OrchestrationMetadata> WaitForSalvageAsync(this Pipeline pipeline, string jobId, TimeSpan? timeout = null)
     {
-        string salvageId = JobIds.SalvageIdFor(jobId);
-        await Poll.UntilAsync(async () => await pipeline.Client.GetInstanceAsync(salvageId) is not null, timeout ?? Patience.Job);
-        return await pipeline.WaitForJobAsync(salvageId, timeout);
+        await pipeline.WaitForSalvageStartAsync(jobId, timeout);
+        return await pipeline.WaitForJobAsync(JobIds.SalvageIdFor(jobId), timeout);
     }
 
     /// <summary>The job completed with one submission at fal, shows no trouble, names fal's request, and left one video.</summary>

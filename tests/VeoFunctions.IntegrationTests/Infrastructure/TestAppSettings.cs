@@ -33,6 +33,7 @@ public static class TestAppSettings
             ["Jobs:MaxArchiveRetryInterval"] = "00:00:01",
             ["Images:AllowHttp"] = "true",
             ["Images:AllowedPrivateHosts:0"] = "127.0.0.1",
+            ["Fal:MediaHosts:0"] = "127.0.0.1", // the emulator serves its videos itself
         };
     }
 }

@@ -93,7 +93,7 @@ public sealed class StartVideoJobTests
         Assert.Equal(JobScheduler.Fingerprint(TestBodies.Bytes(body)), input.RequestFingerprint);
         Assert.Equal(new JobTiming(_jobs.FirstStatusCheck, _jobs.MaxStatusCheckInterval, _jobs.Deadline, _jobs.FirstRetryInterval, _jobs.MaxActivityAttempts,
             _jobs.CancelGrace, _jobs.MaxGenerationTime, _jobs.ArchiveHorizon, _jobs.MaxArchiveRetryInterval,
-            _jobs.CallbackFirstRetryInterval, _jobs.CallbackAttempts, new MoneyOptions().BillingFirstRecheck, new MoneyOptions().BillingHorizon), input.Timing);
+            _jobs.CallbackFirstRetryInterval, _jobs.CallbackAttempts, new MoneyOptions().BillingFirstRecheck, new MoneyOptions().BillingHorizon, _jobs.VideoNotFoundRounds), input.Timing);
     }
 
     [Fact]
