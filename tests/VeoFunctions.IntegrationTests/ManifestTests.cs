@@ -226,22 +226,73 @@ public sealed class ManifestTests(Azurite azurite, ITestOutputHelper output)
         Assert.Equal(first, JobIds(after));
         AssertCounts(after, total: 3, completed: 3);
 
-        // A changed manifest uploaded under the same name: a new ETag, so new jobs.
+        // A changed manifest uploaded under the same name: only the changed entry is a new job (one more submission);
+        // the unchanged ones keep theirs, and the first version's jobs stay in the result file.
         var changed = await door.DropAsync("daily/run.json", Batch(Job("a"), Job("b", "A changed prompt"), Job(prompt: "A heron fishes at dawn")));
         await door.DeliverAsync(changed);
 
-        var second = (await door.ReadResultAsync("daily/run.json"))!.Value;
-        Assert.Equal((await changed.GetPropertiesAsync()).Value.ETag.ToString(), second.GetProperty("eTag").GetString());
-        var secondIds = JobIds(second);
-        Assert.Empty(secondIds.Intersect(first));
-        foreach (string id in secondIds)
+        var second = await WaitForJobsAsync(door, "daily/run.json", total: 4);
+        string newJob = Assert.Single(JobIds(second).Except(first));
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, (await pipeline.WaitForJobAsync(newJob)).RuntimeStatus);
+        Assert.Equal(4, (await door.InstancesAsync()).Count);
+        Assert.Equal(4, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        var final = await WaitForJobsAsync(door, "daily/run.json", total: 4);
+        AssertCounts(final, total: 4, completed: 4);
+        Assert.Equal((await changed.GetPropertiesAsync()).Value.ETag.ToString(), final.GetProperty("eTag").GetString());
+        var versions = final.GetProperty("jobs").EnumerateArray().ToDictionary(j => j.GetProperty("jobId").GetString()!, j => j.GetProperty("version").GetString());
+        Assert.All(first, id => Assert.Equal(after.GetProperty("eTag").GetString(), versions[id])); // the first version's b too, still listed
+        Assert.Equal(final.GetProperty("eTag").GetString(), versions[newJob]);
+    }
+
+    /// <summary>Waits until the result file lists <paramref name="total"/> jobs, none running.</summary>
+    private static async Task<JsonElement> WaitForJobsAsync(ManifestDoor door, string manifest, int total)
+    {
+        JsonElement? result = null;
+        await Poll.UntilAsync(async () =>
         {
-            Assert.Equal(OrchestrationRuntimeStatus.Completed, (await pipeline.WaitForJobAsync(id)).RuntimeStatus);
+            result = await door.ReadResultAsync(manifest);
+            return result is { } file && file.GetProperty("counts").GetProperty("total").GetInt32() == total && file.GetProperty("counts").GetProperty("running").GetInt32() == 0;
+        }, TimeSpan.FromSeconds(90));
+        return result!.Value;
+    }
+
+    [Theory]
+    [InlineData("a metadata write")]
+    [InlineData("the same bytes uploaded again")]
+    [InlineData("a delete and re-create")]
+    public async Task ABlobWhoseEntriesDidNotChange_StartsNothingNew_WhateverIsDeliveredAfter(string change)
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        var manifest = Batch(Job("a"), Job("b", "A dog chases a ball"));
+        var blob = await door.DropAndDeliverAsync("again/run.json", manifest);
+        var first = await WaitForJobsAsync(door, "again/run.json", total: 2);
+        Assert.Equal(2, pipeline.Fal.State.GetCount(RequestKind.Submit));
+
+        switch (change)
+        {
+            case "a metadata write":
+                await blob.SetMetadataAsync(new Dictionary<string, string> { ["processed"] = "true" }); // a new ETag, the same bytes
+                break;
+            case "the same bytes uploaded again":
+                await door.DropAsync("again/run.json", manifest); // an SDK's retried PUT: two ETags, the same bytes
+                break;
+            default:
+                await blob.DeleteAsync();
+                await door.DropAsync("again/run.json", manifest);
+                break;
         }
 
-        Assert.Equal(6, (await door.InstancesAsync()).Count);
-        Assert.Equal(6, pipeline.Fal.State.GetCount(RequestKind.Submit));
-        AssertCounts(await door.WaitForAllEndedAsync("daily/run.json"), total: 3, completed: 3);
+        // The first event redelivered (Event Grid is at least once), then the new upload's own, twice.
+        await door.DeliverAsync(blob);
+        await door.DeliverAsync(door.Jobs.GetBlobClient("again/run.json"));
+        await door.DeliverAsync(door.Jobs.GetBlobClient("again/run.json"));
+
+        Assert.Equal(2, (await door.InstancesAsync()).Count);
+        Assert.Equal(2, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        var after = await WaitForJobsAsync(door, "again/run.json", total: 2);
+        Assert.Equal(JobIds(first), JobIds(after));
+        AssertCounts(after, total: 2, completed: 2);
     }
 
     // --- 4. What is not a manifest ---

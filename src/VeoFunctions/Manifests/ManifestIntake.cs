@@ -65,8 +65,9 @@ public sealed partial class ManifestIntake(
             return ManifestIntakeOutcome.Rejected;
         }
 
+        ready = await WithoutLegacyJobsAsync(container, name, etag, ready, cancellationToken).ConfigureAwait(false);
         var quotes = await spending.QuoteAllAsync(ready.Select(job => job.Draft.Request).ToList(), cancellationToken).ConfigureAwait(false);
-        var entries = ready.Select((job, i) => (Job: job, JobId: ManifestJobIds.For(container, name, etag, job), Quote: quotes[i])).ToList();
+        var entries = ready.Select((job, i) => (Job: job, JobId: ManifestJobIds.For(container, name, job), Quote: quotes[i])).ToList();
         if (await ReserveAsync(entries.Select(e => (e.JobId, e.Quote)).ToList(), cancellationToken).ConfigureAwait(false) is { Reserved: false } refused)
         {
             await results.WriteErrorsAsync(name, etag, [new ManifestProblem(null, null, "budget", refused.Budget.Refusal(refused.NeededUsd))], cancellationToken).ConfigureAwait(false);
@@ -74,9 +75,9 @@ public sealed partial class ManifestIntake(
             return ManifestIntakeOutcome.Rejected;
         }
 
-        var baseUrl = jobs.Value.PublicBaseUrl.AbsoluteUri.TrimEnd('/');
-        await results.StartAsync(name, etag,
-            entries.Select(e => new ManifestResultJob(e.Job.Index, e.Job.Id, e.JobId, new Uri($"{baseUrl}/api/videos/{e.JobId}"), "running", Cost: JobCost.Pending(e.Quote.Estimate))).ToList(),
+        var startedAt = time.GetUtcNow();
+        await results.StartAsync(container, name, etag,
+            entries.Select(e => new ManifestResultJob(e.Job.Index, e.Job.Id, e.JobId, results.StatusUrl(e.JobId), "running", Cost: JobCost.Pending(e.Quote.Estimate), Version: etag, StartedAt: startedAt)).ToList(),
             cancellationToken).ConfigureAwait(false);
 
         await Parallel.ForEachAsync(entries, new ParallelOptions { MaxDegreeOfParallelism = StartConcurrency, CancellationToken = cancellationToken }, async (entry, ct) =>
@@ -100,6 +101,21 @@ public sealed partial class ManifestIntake(
 
         Log.Started(logger, name, entries.Count);
         return ManifestIntakeOutcome.Started;
+    }
+
+    // The previous release named a job after the blob's ETag. This exact version, served by it and redelivered after an
+    // upgrade, has its jobs under those ids already: they are not started again under the new ones.
+    private async Task<List<ManifestJob>> WithoutLegacyJobsAsync(string container, string name, string etag, List<ManifestJob> ready, CancellationToken cancellationToken)
+    {
+        var legacy = new bool[ready.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, ready.Count), new ParallelOptions { MaxDegreeOfParallelism = StartConcurrency, CancellationToken = cancellationToken }, async (i, ct) =>
+            legacy[i] = await claims.FindAsync(ManifestJobIds.LegacyFor(container, name, etag, ready[i]), ct).ConfigureAwait(false) is not null).ConfigureAwait(false);
+        if (legacy.Any(started => started))
+        {
+            Log.StartedByPreviousRelease(logger, name, legacy.Count(started => started));
+        }
+
+        return ready.Where((_, i) => !legacy[i]).ToList();
     }
 
     // The whole batch or none of it. Jobs already claimed (a redelivered event) hold their reservation already, or
@@ -204,6 +220,9 @@ public sealed partial class ManifestIntake(
 
         [LoggerMessage(6005, LogLevel.Warning, "Manifest {Manifest} refused: its jobs need an estimated {NeededUsd} USD, more than is left of today's budget; nothing was started")]
         public static partial void OverBudget(ILogger logger, string manifest, decimal neededUsd);
+
+        [LoggerMessage(6006, LogLevel.Information, "Manifest {Manifest}: {Count} job(s) of this version were started by the previous release under its ids; not started again")]
+        public static partial void StartedByPreviousRelease(ILogger logger, string manifest, int count);
 
         [LoggerMessage(6004, LogLevel.Information, "Manifest {Manifest}: job {JobId} is being started by another delivery of the same event")]
         public static partial void StartedElsewhere(ILogger logger, string manifest, string jobId);
