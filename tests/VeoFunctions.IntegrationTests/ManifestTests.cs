@@ -198,7 +198,7 @@ public sealed class ManifestTests(Azurite azurite, ITestOutputHelper output)
     // --- 3. Exactly once ---
 
     [Fact]
-    public async Task TheSameEvent_DeliveredFiveTimesAtOnce_StartsOneJobPerEntry_AgainLaterNothing_AndAChangedManifestNewJobs()
+    public async Task TheSameEvent_DeliveredFiveTimesAtOnce_StartsOneJobPerEntry_AgainLaterNothing_AndAChangedEntryOneNewJob()
     {
         await using var pipeline = await Pipeline.StartAsync(azurite);
         var door = await ManifestDoor.OpenAsync(pipeline);
@@ -250,10 +250,48 @@ public sealed class ManifestTests(Azurite azurite, ITestOutputHelper output)
         JsonElement? result = null;
         await Poll.UntilAsync(async () =>
         {
-            result = await door.ReadResultAsync(manifest);
-            return result is { } file && file.GetProperty("counts").GetProperty("total").GetInt32() == total && file.GetProperty("counts").GetProperty("running").GetInt32() == 0;
+            try
+            {
+                result = await door.ReadResultAsync(manifest);
+            }
+            catch (JsonException)
+            {
+                return false; // not the app's file (yet)
+            }
+
+            return result is { } file && file.TryGetProperty("counts", out var counts) && counts.GetProperty("total").GetInt32() == total && counts.GetProperty("running").GetInt32() == 0;
         }, TimeSpan.FromSeconds(90));
         return result!.Value;
+    }
+
+    [Theory]
+    [InlineData("corrupt")]
+    [InlineData("foreign")]
+    [InlineData("50 MB")]
+    public async Task AResultFileSomeoneElseWrote_NeverHoldsAJobUp_AndIsReplacedWithTheAppsOwn(string kind)
+    {
+        var logs = new CapturedLogs();
+        await using var pipeline = await Pipeline.StartAsync(azurite, new EmulatorOptions { GenerationTime = TimeSpan.FromSeconds(3) }, services: logs.AddTo);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        await door.DropAndDeliverAsync("shared/run.json", Job("a"));
+        string jobId = JobIds((await door.ReadResultAsync("shared/run.json"))!.Value).Single();
+
+        // While the job generates, the pipeline (which may write there) puts its own file in the app's place.
+        byte[] content = kind switch
+        {
+            "corrupt" => """{"manifest": "shared/run.json", "jobs": [ { "phase": """u8.ToArray(),
+            "foreign" => """{"owner": "the pipeline", "processed": true}"""u8.ToArray(),
+            _ => Enumerable.Repeat((byte)'[', 50 * 1024 * 1024).ToArray(),
+        };
+        await ManifestDoor.UploadAsync(door.Jobs, "shared/run.result.json", content);
+
+        // The job ends as usual: its orchestration completes, so its callback, settling and retention were not held up.
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, (await pipeline.WaitForJobAsync(jobId, TimeSpan.FromSeconds(120))).RuntimeStatus);
+        var result = await WaitForJobsAsync(door, "shared/run.json", total: 1);
+        AssertCounts(result, total: 1, completed: 1);
+        Assert.Equal(jobId, JobIds(result).Single());
+        var replaced = Assert.Single(logs.Lines, line => line.EventId.Id == 6010);
+        Assert.Contains("shared/run.json", replaced.Message, StringComparison.Ordinal);
     }
 
     [Theory]
