@@ -333,6 +333,49 @@ public sealed class ManifestTests(Azurite azurite, ITestOutputHelper output)
         AssertCounts(after, total: 2, completed: 2);
     }
 
+    [Fact]
+    public async Task AFailureOfOneEntryOf40_CancelsNoSibling_AndTheRetryArrivingAtOnceStartsIt_40Jobs40Submissions()
+    {
+        const int Count = 40;
+        var emulator = new EmulatorOptions { QueueTime = TimeSpan.FromMilliseconds(20), GenerationTime = TimeSpan.FromMilliseconds(50), ProgressLogLines = 0 };
+        await using var pipeline = await Pipeline.StartAsync(azurite, emulator, settings: new Dictionary<string, string?> { ["Money:DailyBudgetUsd"] = "1000" });
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        var blob = await door.DropAsync("fanout/batch.json", Batch([.. Enumerable.Range(0, Count).Select(i => Job($"clip-{i:00}", $"Clip {i}: a heron fishes at dawn"))]));
+
+        // The 7th job to be scheduled fails (storage, the task hub): its siblings are in flight at that moment.
+        int scheduled = 0;
+        string? failedJob = null;
+        pipeline.Client.ScheduleFault = id =>
+        {
+            if (Interlocked.Increment(ref scheduled) != 7)
+            {
+                return null;
+            }
+
+            failedJob = id;
+            return new InvalidOperationException("The task hub is unreachable (injected).");
+        };
+        await Assert.ThrowsAnyAsync<Exception>(() => door.DeliverAsync(blob)); // the host retries a failed delivery
+        Assert.NotNull(failedJob);
+        Assert.Equal(Count - 1, (await door.InstancesAsync()).Count); // no sibling was cancelled or stranded
+        pipeline.Client.ScheduleFault = null;
+
+        await door.DeliverAsync(blob); // the trigger's retry, at once
+
+        var result = await WaitForJobsAsync(door, "fanout/batch.json", total: Count);
+        AssertCounts(result, total: Count, completed: Count);
+        Assert.Contains(failedJob, JobIds(result));
+        Assert.Equal(Count, (await door.InstancesAsync()).Count);
+        Assert.Equal(Count, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        Assert.Equal(Count, pipeline.Fal.State.Submissions.Select(JobIdOf).Distinct().Count());
+
+        // Nothing stays reserved beyond the 40 jobs' estimates: the failed start gave its reservation back, its retry took one.
+        using var budget = await pipeline.Http.GetAsync(new Uri("/api/budget", UriKind.Relative));
+        var day = JsonDocument.Parse(await budget.Content.ReadAsStringAsync()).RootElement;
+        decimal estimates = result.GetProperty("jobs").EnumerateArray().Sum(j => j.GetProperty("cost").GetProperty("estimatedUsd").GetDecimal());
+        Assert.Equal(estimates, day.GetProperty("reservedUsd").GetDecimal() + day.GetProperty("spentUsd").GetDecimal());
+    }
+
     // --- 4. What is not a manifest ---
 
     [Fact]

@@ -82,10 +82,26 @@ public sealed class JobScheduler(ImageStaging staging, JobClaims claims, JobInde
         {
             return await StartAsync(client, jobId, draft, fingerprint, manifest, quote, claim, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception) when (reservation is { Created.Count: > 0 } && quote is not null)
+        catch (Exception) when (claim is not null || reservation is { Created.Count: > 0 })
         {
-            // Nothing was started, so nothing may stay reserved; whatever failed is the caller's to see.
-            await spending!.ReleaseAsync(jobId, quote, CancellationToken.None).ConfigureAwait(false);
+            // Nothing was started, so nothing may stay reserved or claimed: a retry of the same id (a redelivered manifest
+            // event, a replayed key) claims it again at once instead of finding it "being started" and skipping it. While
+            // the claim is ours no one else can have started this id, so its reservation is ours to give back, whoever
+            // made it (a manifest reserves its batch before its jobs start). Whatever failed is the caller's to see.
+            // A failure after the job was scheduled (marking its claim) releases nothing: the job runs.
+            if (await client.GetInstanceAsync(jobId, getInputsAndOutputs: false, CancellationToken.None).ConfigureAwait(false) is null)
+            {
+                if (quote is not null && reservation is not null)
+                {
+                    await spending!.ReleaseAsync(jobId, quote, CancellationToken.None).ConfigureAwait(false);
+                }
+
+                if (claim is not null)
+                {
+                    await claims.ReleaseAsync(jobId, claim, CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+
             throw;
         }
     }

@@ -68,7 +68,8 @@ public sealed partial class ManifestIntake(
         ready = await WithoutLegacyJobsAsync(container, name, etag, ready, cancellationToken).ConfigureAwait(false);
         var quotes = await spending.QuoteAllAsync(ready.Select(job => job.Draft.Request).ToList(), cancellationToken).ConfigureAwait(false);
         var entries = ready.Select((job, i) => (Job: job, JobId: ManifestJobIds.For(container, name, job), Quote: quotes[i])).ToList();
-        if (await ReserveAsync(entries.Select(e => (e.JobId, e.Quote)).ToList(), cancellationToken).ConfigureAwait(false) is { Reserved: false } refused)
+        var reservation = await ReserveAsync(entries.Select(e => (e.JobId, e.Quote)).ToList(), cancellationToken).ConfigureAwait(false);
+        if (reservation is { Reserved: false } refused)
         {
             await results.WriteErrorsAsync(name, etag, [new ManifestProblem(null, null, "budget", refused.Budget.Refusal(refused.NeededUsd))], cancellationToken).ConfigureAwait(false);
             Log.OverBudget(logger, name, refused.NeededUsd);
@@ -76,31 +77,92 @@ public sealed partial class ManifestIntake(
         }
 
         var startedAt = time.GetUtcNow();
-        await results.StartAsync(container, name, etag,
-            entries.Select(e => new ManifestResultJob(e.Job.Index, e.Job.Id, e.JobId, results.StatusUrl(e.JobId), "running", Cost: JobCost.Pending(e.Quote.Estimate), Version: etag, StartedAt: startedAt)).ToList(),
-            cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await results.StartAsync(container, name, etag,
+                entries.Select(e => new ManifestResultJob(e.Job.Index, e.Job.Id, e.JobId, results.StatusUrl(e.JobId), "running", Cost: JobCost.Pending(e.Quote.Estimate), Version: etag, StartedAt: startedAt)).ToList(),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (reservation is { Created.Count: > 0 })
+        {
+            // Nothing of the batch started: what this delivery reserved is given back (a job another delivery claimed meanwhile keeps its own).
+            await ReleaseUnclaimedAsync(entries.Where(e => reservation.Created.Contains(e.JobId)).Select(e => (e.JobId, e.Quote)).ToList()).ConfigureAwait(false);
+            throw;
+        }
 
-        await Parallel.ForEachAsync(entries, new ParallelOptions { MaxDegreeOfParallelism = StartConcurrency, CancellationToken = cancellationToken }, async (entry, ct) =>
+        // Every entry is started whatever becomes of its siblings: a failure is not a cancellation of the others. A failed
+        // entry gave its claim and reservation back (JobScheduler), so the trigger's retry, which the exception below
+        // asks for, claims and starts it; one another delivery is starting is waited for, and taken over if that
+        // delivery died (its claim unstarted past JobScheduler.AbandonedClaimAfter).
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        var failed = new System.Collections.Concurrent.ConcurrentQueue<(string JobId, JobQuote Quote)>();
+        await Parallel.ForEachAsync(entries, new ParallelOptions { MaxDegreeOfParallelism = StartConcurrency }, async (entry, _) =>
         {
             var origin = new ManifestEntry(container, name, entry.Job.Index, entry.Job.Id);
             using var scope = Telemetry.JobLogScope.Begin(logger, entry.JobId);
-            var outcome = await scheduler.ScheduleAsync(durable, entry.JobId, entry.Job.Draft, entry.Job.Fingerprint, callerChosenId: true, ct, origin, entry.Quote).ConfigureAwait(false);
-            if (outcome == ScheduleOutcome.Starting)
+            try
             {
-                // A concurrent delivery of the same event is starting it; if that delivery fails, the trigger retries.
-                Log.StartedElsewhere(logger, name, entry.JobId);
+                await StartEntryAsync(durable, name, entry.Job, entry.JobId, entry.Quote, origin, cancellationToken).ConfigureAwait(false);
             }
-            else if (outcome == ScheduleOutcome.OverBudget)
+            catch (Exception ex)
             {
-                // The batch was reserved, but this job's start fell on the next day, whose budget is full.
-                var now = time.GetUtcNow();
-                await results.RecordEndAsync(origin, new JobStatus(entry.JobId, "failed", now, now, null, null, null,
-                    "The daily budget had no room for this job when it was to start; nothing was started or sent to fal.", Cost: JobCost.Pending(entry.Quote.Estimate)), ct).ConfigureAwait(false);
+                Log.EntryFailed(logger, ex, name, entry.JobId);
+                failures.Enqueue(ex);
+                failed.Enqueue((entry.JobId, entry.Quote));
             }
         }).ConfigureAwait(false);
 
+        if (!failures.IsEmpty)
+        {
+            if (reservation is { Created.Count: > 0 })
+            {
+                // One that failed before it was claimed still holds what this delivery reserved for it.
+                await ReleaseUnclaimedAsync(failed.Where(f => reservation.Created.Contains(f.JobId)).ToList()).ConfigureAwait(false);
+            }
+
+            throw new AggregateException($"Manifest {name}: {failures.Count} of {entries.Count} job(s) could not be started; the trigger's retry starts them.", failures);
+        }
+
         Log.Started(logger, name, entries.Count);
         return ManifestIntakeOutcome.Started;
+    }
+
+    private async Task StartEntryAsync(DurableTaskClient durable, string name, ManifestJob job, string jobId, JobQuote quote, ManifestEntry origin, CancellationToken cancellationToken)
+    {
+        var giveUpAt = time.GetUtcNow() + JobScheduler.AbandonedClaimAfter + TimeSpan.FromSeconds(30);
+        var outcome = await scheduler.ScheduleAsync(durable, jobId, job.Draft, job.Fingerprint, callerChosenId: true, cancellationToken, origin, quote).ConfigureAwait(false);
+        while (outcome == ScheduleOutcome.Starting)
+        {
+            // Another delivery holds the claim and has not scheduled the job yet (each round waits a few seconds for it).
+            // It may have died: past the abandoned-claim age the scheduler takes the claim over and starts the job here.
+            if (time.GetUtcNow() > giveUpAt)
+            {
+                throw new TimeoutException($"Job {jobId} stayed claimed by another delivery that never started it.");
+            }
+
+            Log.StartedElsewhere(logger, name, jobId);
+            outcome = await scheduler.ScheduleAsync(durable, jobId, job.Draft, job.Fingerprint, callerChosenId: true, cancellationToken, origin, quote).ConfigureAwait(false);
+        }
+
+        if (outcome == ScheduleOutcome.OverBudget)
+        {
+            // The batch was reserved, but this job's start fell on the next day, whose budget is full.
+            var now = time.GetUtcNow();
+            await results.RecordEndAsync(origin, new JobStatus(jobId, "failed", now, now, null, null, null,
+                "The daily budget had no room for this job when it was to start; nothing was started or sent to fal.", Cost: JobCost.Pending(quote.Estimate)), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // Gives back reservations of jobs no delivery has claimed; a claimed one is being started, with its reservation.
+    private async Task ReleaseUnclaimedAsync(List<(string JobId, JobQuote Quote)> jobs)
+    {
+        foreach (var (jobId, quote) in jobs)
+        {
+            if (await claims.FindAsync(jobId, CancellationToken.None).ConfigureAwait(false) is null)
+            {
+                await spending.ReleaseAsync(jobId, quote, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
     }
 
     // The previous release named a job after the blob's ETag. This exact version, served by it and redelivered after an
@@ -223,6 +285,9 @@ public sealed partial class ManifestIntake(
 
         [LoggerMessage(6006, LogLevel.Information, "Manifest {Manifest}: {Count} job(s) of this version were started by the previous release under its ids; not started again")]
         public static partial void StartedByPreviousRelease(ILogger logger, string manifest, int count);
+
+        [LoggerMessage(6007, LogLevel.Error, "Manifest {Manifest}: job {JobId} could not be started; nothing of it was spent, and the trigger's retry starts it")]
+        public static partial void EntryFailed(ILogger logger, Exception exception, string manifest, string jobId);
 
         [LoggerMessage(6004, LogLevel.Information, "Manifest {Manifest}: job {JobId} is being started by another delivery of the same event")]
         public static partial void StartedElsewhere(ILogger logger, string manifest, string jobId);
