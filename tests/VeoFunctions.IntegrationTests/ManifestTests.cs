@@ -488,6 +488,26 @@ public sealed class ManifestTests(Azurite azurite, ITestOutputHelper output)
         Assert.False(read.IsSuccessStatusCode, $"an anonymous read of the image answered {(int)read.StatusCode}");
     }
 
+    [Fact]
+    public async Task APrivateImage_IsStagedOnlyAsTheVersionThatWasChecked()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        byte[] cat = TestImages.Png(40, 30);
+        var blob = await ManifestDoor.UploadAsync(door.Images, "cat.png", cat);
+        string checkedVersion = (await blob.GetPropertiesAsync()).Value.ETag.ToString();
+        var staging = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<VeoFunctions.Storage.ImageStaging>(pipeline.Functions.Services);
+        var image = new VeoFunctions.Images.InspectedImage(VeoFunctions.Images.ImageFormat.Png, 40, 30);
+
+        var staged = await staging.StageBlobAsync("job1", 0, new VeoFunctions.Jobs.BlobImage(door.Images.Name, "cat.png"), checkedVersion, image, CancellationToken.None);
+        Assert.Equal(cat, (await staging.ReadAsync(staged, CancellationToken.None)).ToArray()); // streamed, byte for byte
+
+        // Replaced after the check (by the pipeline): the unchecked bytes are never staged; the start fails and is retried.
+        await ManifestDoor.UploadAsync(door.Images, "cat.png", TestImages.NoisyPng(24, 24, seed: 3));
+        var refused = await Assert.ThrowsAsync<Azure.RequestFailedException>(() => staging.StageBlobAsync("job2", 0, new VeoFunctions.Jobs.BlobImage(door.Images.Name, "cat.png"), checkedVersion, image, CancellationToken.None));
+        Assert.Equal((int)HttpStatusCode.PreconditionFailed, refused.Status);
+    }
+
     [Theory]
     [InlineData("missing.png", null, "There is no blob")]
     [InlineData("notes.png", "These are notes, not a picture.", "not a PNG, JPEG or WebP image")]

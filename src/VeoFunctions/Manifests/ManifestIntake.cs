@@ -50,10 +50,11 @@ public sealed partial class ManifestIntake(
             ? parser.Parse(content, OwnBlob)
             : new ManifestParseResult([], [new ManifestProblem(null, null, "manifest", $"The manifest is larger than {jobs.Value.MaxManifestBytes} bytes.")]);
         var problems = parsed.Problems.ToList();
+        var checkedBlobs = await CheckBlobImagesAsync(parsed.Jobs, cancellationToken).ConfigureAwait(false);
         var ready = new List<ManifestJob>(parsed.Jobs.Count);
         foreach (var job in parsed.Jobs)
         {
-            var (loaded, imageProblems) = await LoadBlobImagesAsync(job, cancellationToken).ConfigureAwait(false);
+            var (loaded, imageProblems) = WithCheckedBlobImages(job, checkedBlobs);
             problems.AddRange(imageProblems);
             ready.Add(loaded);
         }
@@ -212,7 +213,37 @@ public sealed partial class ManifestIntake(
         return name is { Length: > 0 } && !name.Split('/').Any(segment => segment is "" or "." or "..") ? new BlobImage(container, name) : null;
     }
 
-    private async Task<(ManifestJob Job, List<ManifestProblem> Problems)> LoadBlobImagesAsync(ManifestJob job, CancellationToken cancellationToken)
+    /// <summary>How many private images are read and checked at once: the intake's image bytes in memory are at most this many images.</summary>
+    private const int CheckConcurrency = 4;
+
+    private sealed record BlobCheck(string? Problem, InspectedImage? Image, string? Version);
+
+    // Each distinct blob a batch names is read and checked once (a thousand entries often share a few images), a few at
+    // a time; only the verdict and the blob's version are kept, never the bytes. The job streams that version into
+    // staging when it starts.
+    private async Task<Dictionary<string, BlobCheck>> CheckBlobImagesAsync(IReadOnlyList<ManifestJob> jobs, CancellationToken cancellationToken)
+    {
+        var names = jobs.SelectMany(job => job.Draft.Images).Select(image => image.Blob?.Name).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        var checks = new System.Collections.Concurrent.ConcurrentDictionary<string, BlobCheck>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = CheckConcurrency, CancellationToken = cancellationToken }, async (name, ct) =>
+        {
+            string container = storage.Value.ImagesContainer;
+            var read = await ReadAsync(containers.Images().GetBlobClient(name), images.Value.MaxImageBytes, ct).ConfigureAwait(false);
+            if (read.Content is not { } bytes)
+            {
+                checks[name] = new BlobCheck(read.Missing
+                    ? $"There is no blob {container}/{name} in the app's storage."
+                    : $"The blob {container}/{name} is larger than {images.Value.MaxImageBytes} bytes.", null, null);
+                return;
+            }
+
+            var inspected = ImageInspector.Inspect(bytes.Span, images.Value);
+            checks[name] = inspected.IsAccepted ? new BlobCheck(null, inspected.Image, read.ETag) : new BlobCheck(inspected.RejectionReason, null, null);
+        }).ConfigureAwait(false);
+        return new Dictionary<string, BlobCheck>(checks, StringComparer.Ordinal);
+    }
+
+    private static (ManifestJob Job, List<ManifestProblem> Problems) WithCheckedBlobImages(ManifestJob job, Dictionary<string, BlobCheck> checks)
     {
         var problems = new List<ManifestProblem>();
         var loaded = new List<DraftImage>(job.Draft.Images.Count);
@@ -221,27 +252,15 @@ public sealed partial class ManifestIntake(
             if (image.Blob is not { } blob)
             {
                 loaded.Add(image);
-                continue;
             }
-
-            string field = $"image_urls[{image.Index}]";
-            var read = await ReadAsync(containers.Images().GetBlobClient(blob.Name), images.Value.MaxImageBytes, cancellationToken).ConfigureAwait(false);
-            if (read.Content is not { } bytes)
+            else if (checks[blob.Name] is { Image: { } inspected, Version: { } version })
             {
-                problems.Add(new ManifestProblem(job.Index, job.Id, field, read.Missing
-                    ? $"There is no blob {blob.Container}/{blob.Name} in the app's storage."
-                    : $"The blob {blob.Container}/{blob.Name} is larger than {images.Value.MaxImageBytes} bytes."));
-                continue;
+                loaded.Add(image with { Inspected = inspected, BlobVersion = version });
             }
-
-            var inspected = ImageInspector.Inspect(bytes.Span, images.Value);
-            if (!inspected.IsAccepted)
+            else
             {
-                problems.Add(new ManifestProblem(job.Index, job.Id, field, inspected.RejectionReason));
-                continue;
+                problems.Add(new ManifestProblem(job.Index, job.Id, $"image_urls[{image.Index}]", checks[blob.Name].Problem!));
             }
-
-            loaded.Add(image with { Bytes = bytes, Inspected = inspected.Image });
         }
 
         return (job with { Draft = job.Draft with { Images = loaded } }, problems);
