@@ -376,6 +376,29 @@ public sealed class ManifestTests(Azurite azurite, ITestOutputHelper output)
         Assert.Equal(estimates, day.GetProperty("reservedUsd").GetDecimal() + day.GetProperty("spentUsd").GetDecimal());
     }
 
+    [Fact]
+    public async Task AManifestWhoseEventWasLost_IsRunByTheRedriveRoute_AndRunningItAgainPaysForNothing()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        await door.DropAsync("lost/run.json", Batch(Job("a"), Job("b", "A dog chases a ball"))); // uploaded; its event never came
+
+        using var first = await pipeline.Http.PostAsync(new Uri("/api/manifests/run?name=lost/run.json", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(2, JobIds(await WaitForJobsAsync(door, "lost/run.json", total: 2)).Count);
+
+        using var again = await pipeline.Http.PostAsync(new Uri("/api/manifests/run?name=lost/run.json", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(2, (await door.InstancesAsync()).Count);
+        Assert.Equal(2, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        AssertCounts(await WaitForJobsAsync(door, "lost/run.json", total: 2), total: 2, completed: 2);
+
+        using var missing = await pipeline.Http.PostAsync(new Uri("/api/manifests/run?name=lost/none.json", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        using var notAManifest = await pipeline.Http.PostAsync(new Uri("/api/manifests/run?name=lost/run.result.json", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.BadRequest, notAManifest.StatusCode);
+    }
+
     // --- 4. What is not a manifest ---
 
     [Fact]
