@@ -39,7 +39,8 @@ public sealed partial class DailyBudget(BlobContainers containers, IOptions<Mone
         {
             var (document, etag) = await ReadDocumentAsync(day, cancellationToken).ConfigureAwait(false);
             var before = Snapshot(day, document, limit);
-            var fresh = jobs.Where(job => !document.Jobs.ContainsKey(job.JobId)).DistinctBy(job => job.JobId).ToList();
+            // A released entry is a start that failed and gave its reservation back: starting it again reserves again.
+            var fresh = jobs.Where(job => document.Jobs.GetValueOrDefault(job.JobId) is null or { State: BudgetEntry.Released }).DistinctBy(job => job.JobId).ToList();
             decimal needed = fresh.Sum(job => job.Usd);
             if (fresh.Count == 0)
             {
