@@ -124,6 +124,7 @@ var containers = {
   jobs: 'jobs'
   images: 'images'
   deployment: 'deploymentpackage'
+  deadLetter: 'jobs-deadletter'
 }
 
 var functionAppName = '${abbrs.functionApp}veo-${resourceToken}'
@@ -162,6 +163,7 @@ module storage 'modules/storage.bicep' = {
       containers.work
       containers.jobs
       containers.images
+      containers.deadLetter
     ]
     workContainerName: containers.work
     stagingRetentionDays: stagingRetentionDays
@@ -247,7 +249,8 @@ module events 'modules/events.bicep' = {
     topicName: '${abbrs.eventGridSystemTopic}${resourceToken}'
     storageAccountName: storage.outputs.name
     jobsContainerName: containers.jobs
-        functionAppName: functionApp.outputs.name
+    deadLetterContainerName: containers.deadLetter
+    functionAppName: functionApp.outputs.name
     functionName: manifestFunctionName
     subscribe: subscribeJobEvents
   }

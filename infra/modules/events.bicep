@@ -21,6 +21,9 @@ param storageAccountName string
 @description('Container the manifests are uploaded into.')
 param jobsContainerName string
 
+@description('Container that receives manifest events Event Grid gave up delivering (redrive them with POST /api/manifests/run).')
+param deadLetterContainerName string
+
 @description('Function app that runs the manifest trigger.')
 param functionAppName string
 
@@ -42,9 +45,36 @@ resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
   name: topicName
   location: location
   tags: tags
+  // Its own identity writes dead-lettered events: the account allows no shared-key access.
+  identity: {
+    type: 'SystemAssigned'
+  }
   properties: {
     source: storage.id
     topicType: 'Microsoft.Storage.StorageAccounts'
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-01-01' existing = {
+  parent: storage
+  name: 'default'
+}
+
+resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' existing = {
+  parent: blobService
+  name: deadLetterContainerName
+}
+
+// Storage Blob Data Contributor on the dead-letter container only.
+var blobDataContributor = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+
+resource deadLetterWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(deadLetterContainer.id, topic.id, blobDataContributor)
+  scope: deadLetterContainer
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', blobDataContributor)
+    principalId: topic.identity.principalId
+    principalType: 'ServicePrincipal'
   }
 }
 
@@ -55,6 +85,9 @@ var endpointUrl = 'https://${functionApp.properties.defaultHostName}/runtime/web
 resource manifests 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = if (subscribe) {
   parent: topic
   name: 'jobs-manifests'
+  dependsOn: [
+    deadLetterWriter
+  ]
   properties: {
     eventDeliverySchema: 'EventGridSchema'
     filter: {
@@ -85,11 +118,25 @@ resource manifests 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-
         maxEventsPerBatch: 1
       }
     }
-    // Event Grid's defaults, written out: redelivery with backoff for a day. The app is idempotent per manifest
-    // version, so a redelivered event starts nothing twice.
+    // Event Grid's defaults, written out: redelivery with backoff for a day. The app is idempotent per entry, so a
+    // redelivered event starts nothing twice.
     retryPolicy: {
       maxDeliveryAttempts: 30
       eventTimeToLiveInMinutes: 1440
+    }
+    // An event given up on is not lost: it lands in the dead-letter container, {topic}/{subscription}/…, and names the
+    // manifest (subject, data.url), which POST /api/manifests/run?name=… runs again.
+    deadLetterWithResourceIdentity: {
+      identity: {
+        type: 'SystemAssigned'
+      }
+      deadLetterDestination: {
+        endpointType: 'StorageBlob'
+        properties: {
+          resourceId: storage.id
+          blobContainerName: deadLetterContainerName
+        }
+      }
     }
   }
 }

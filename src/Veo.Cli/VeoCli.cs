@@ -32,6 +32,11 @@ public static class VeoCli
             config.AddCommand<DownloadCommand>("download").WithExample("download", "k3f9…", "--out", "clip.mp4");
             config.AddCommand<CancelCommand>("cancel").WithExample("cancel", "k3f9…");
             config.AddCommand<ResumeCommand>("resume").WithExample("resume", "k3f9…");
+            config.AddBranch("manifest", manifest =>
+            {
+                manifest.SetDescription("Manifests of the jobs container.");
+                manifest.AddCommand<ManifestRunCommand>("run").WithExample("manifest", "run", "nightly/shots.json");
+            });
         });
         return app.RunAsync(args, cancellationToken);
     }

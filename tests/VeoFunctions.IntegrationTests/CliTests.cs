@@ -129,4 +129,21 @@ public sealed class CliTests(Azurite azurite, ITestOutputHelper output)
         Assert.StartsWith("veo: The app rejected the request (400): --resolution: ", badField.Error, StringComparison.Ordinal);
         Assert.Empty(pipeline.Fal.State.Submissions);
     }
+
+    [Fact]
+    public async Task ManifestRun_RunsAManifestWhoseEventWasLost_AndFailsForOneThatIsNotThere()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        using var veo = new VeoRun(pipeline, output);
+        await door.DropAsync("lost/cli.json", new { prompt = Prompt, image_urls = new[] { TestImages.DataUri(TestImages.Png()) } });
+
+        var run = await veo.RunAsync("manifest", "run", "lost/cli.json");
+        var missing = await veo.RunAsync("manifest", "run", "lost/none.json");
+
+        Assert.True(run.ExitCode == 0, run.Out + run.Error);
+        await Poll.UntilAsync(() => pipeline.Fal.State.Submissions.Count == 1, TimeSpan.FromSeconds(30), "the manifest's one job submitted");
+        Assert.NotEqual(0, missing.ExitCode);
+        Assert.Contains("lost/none.json", missing.Error, StringComparison.Ordinal);
+    }
 }

@@ -198,7 +198,7 @@ public sealed class ManifestTests(Azurite azurite, ITestOutputHelper output)
     // --- 3. Exactly once ---
 
     [Fact]
-    public async Task TheSameEvent_DeliveredFiveTimesAtOnce_StartsOneJobPerEntry_AgainLaterNothing_AndAChangedManifestNewJobs()
+    public async Task TheSameEvent_DeliveredFiveTimesAtOnce_StartsOneJobPerEntry_AgainLaterNothing_AndAChangedEntryOneNewJob()
     {
         await using var pipeline = await Pipeline.StartAsync(azurite);
         var door = await ManifestDoor.OpenAsync(pipeline);
@@ -226,22 +226,177 @@ public sealed class ManifestTests(Azurite azurite, ITestOutputHelper output)
         Assert.Equal(first, JobIds(after));
         AssertCounts(after, total: 3, completed: 3);
 
-        // A changed manifest uploaded under the same name: a new ETag, so new jobs.
+        // A changed manifest uploaded under the same name: only the changed entry is a new job (one more submission);
+        // the unchanged ones keep theirs, and the first version's jobs stay in the result file.
         var changed = await door.DropAsync("daily/run.json", Batch(Job("a"), Job("b", "A changed prompt"), Job(prompt: "A heron fishes at dawn")));
         await door.DeliverAsync(changed);
 
-        var second = (await door.ReadResultAsync("daily/run.json"))!.Value;
-        Assert.Equal((await changed.GetPropertiesAsync()).Value.ETag.ToString(), second.GetProperty("eTag").GetString());
-        var secondIds = JobIds(second);
-        Assert.Empty(secondIds.Intersect(first));
-        foreach (string id in secondIds)
+        var second = await WaitForJobsAsync(door, "daily/run.json", total: 4);
+        string newJob = Assert.Single(JobIds(second).Except(first));
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, (await pipeline.WaitForJobAsync(newJob)).RuntimeStatus);
+        Assert.Equal(4, (await door.InstancesAsync()).Count);
+        Assert.Equal(4, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        var final = await WaitForJobsAsync(door, "daily/run.json", total: 4);
+        AssertCounts(final, total: 4, completed: 4);
+        Assert.Equal((await changed.GetPropertiesAsync()).Value.ETag.ToString(), final.GetProperty("eTag").GetString());
+        var versions = final.GetProperty("jobs").EnumerateArray().ToDictionary(j => j.GetProperty("jobId").GetString()!, j => j.GetProperty("version").GetString());
+        Assert.All(first, id => Assert.Equal(after.GetProperty("eTag").GetString(), versions[id])); // the first version's b too, still listed
+        Assert.Equal(final.GetProperty("eTag").GetString(), versions[newJob]);
+    }
+
+    /// <summary>Waits until the result file lists <paramref name="total"/> jobs, none running.</summary>
+    private static async Task<JsonElement> WaitForJobsAsync(ManifestDoor door, string manifest, int total)
+    {
+        JsonElement? result = null;
+        await Poll.UntilAsync(async () =>
         {
-            Assert.Equal(OrchestrationRuntimeStatus.Completed, (await pipeline.WaitForJobAsync(id)).RuntimeStatus);
+            try
+            {
+                result = await door.ReadResultAsync(manifest);
+            }
+            catch (JsonException)
+            {
+                return false; // not the app's file (yet)
+            }
+
+            return result is { } file && file.TryGetProperty("counts", out var counts) && counts.GetProperty("total").GetInt32() == total && counts.GetProperty("running").GetInt32() == 0;
+        }, TimeSpan.FromSeconds(90));
+        return result!.Value;
+    }
+
+    [Theory]
+    [InlineData("corrupt")]
+    [InlineData("foreign")]
+    [InlineData("50 MB")]
+    public async Task AResultFileSomeoneElseWrote_NeverHoldsAJobUp_AndIsReplacedWithTheAppsOwn(string kind)
+    {
+        var logs = new CapturedLogs();
+        await using var pipeline = await Pipeline.StartAsync(azurite, new EmulatorOptions { GenerationTime = TimeSpan.FromSeconds(3) }, services: logs.AddTo);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        await door.DropAndDeliverAsync("shared/run.json", Job("a"));
+        string jobId = JobIds((await door.ReadResultAsync("shared/run.json"))!.Value).Single();
+
+        // While the job generates, the pipeline (which may write there) puts its own file in the app's place.
+        byte[] content = kind switch
+        {
+            "corrupt" => """{"manifest": "shared/run.json", "jobs": [ { "phase": """u8.ToArray(),
+            "foreign" => """{"owner": "the pipeline", "processed": true}"""u8.ToArray(),
+            _ => Enumerable.Repeat((byte)'[', 50 * 1024 * 1024).ToArray(),
+        };
+        await ManifestDoor.UploadAsync(door.Jobs, "shared/run.result.json", content);
+
+        // The job ends as usual: its orchestration completes, so its callback, settling and retention were not held up.
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, (await pipeline.WaitForJobAsync(jobId, TimeSpan.FromSeconds(120))).RuntimeStatus);
+        var result = await WaitForJobsAsync(door, "shared/run.json", total: 1);
+        AssertCounts(result, total: 1, completed: 1);
+        Assert.Equal(jobId, JobIds(result).Single());
+        var replaced = Assert.Single(logs.Lines, line => line.EventId.Id == 6010);
+        Assert.Contains("shared/run.json", replaced.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("a metadata write")]
+    [InlineData("the same bytes uploaded again")]
+    [InlineData("a delete and re-create")]
+    public async Task ABlobWhoseEntriesDidNotChange_StartsNothingNew_WhateverIsDeliveredAfter(string change)
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        var manifest = Batch(Job("a"), Job("b", "A dog chases a ball"));
+        var blob = await door.DropAndDeliverAsync("again/run.json", manifest);
+        var first = await WaitForJobsAsync(door, "again/run.json", total: 2);
+        Assert.Equal(2, pipeline.Fal.State.GetCount(RequestKind.Submit));
+
+        switch (change)
+        {
+            case "a metadata write":
+                await blob.SetMetadataAsync(new Dictionary<string, string> { ["processed"] = "true" }); // a new ETag, the same bytes
+                break;
+            case "the same bytes uploaded again":
+                await door.DropAsync("again/run.json", manifest); // an SDK's retried PUT: two ETags, the same bytes
+                break;
+            default:
+                await blob.DeleteAsync();
+                await door.DropAsync("again/run.json", manifest);
+                break;
         }
 
-        Assert.Equal(6, (await door.InstancesAsync()).Count);
-        Assert.Equal(6, pipeline.Fal.State.GetCount(RequestKind.Submit));
-        AssertCounts(await door.WaitForAllEndedAsync("daily/run.json"), total: 3, completed: 3);
+        // The first event redelivered (Event Grid is at least once), then the new upload's own, twice.
+        await door.DeliverAsync(blob);
+        await door.DeliverAsync(door.Jobs.GetBlobClient("again/run.json"));
+        await door.DeliverAsync(door.Jobs.GetBlobClient("again/run.json"));
+
+        Assert.Equal(2, (await door.InstancesAsync()).Count);
+        Assert.Equal(2, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        var after = await WaitForJobsAsync(door, "again/run.json", total: 2);
+        Assert.Equal(JobIds(first), JobIds(after));
+        AssertCounts(after, total: 2, completed: 2);
+    }
+
+    [Fact]
+    public async Task AFailureOfOneEntryOf40_CancelsNoSibling_AndTheRetryArrivingAtOnceStartsIt_40Jobs40Submissions()
+    {
+        const int Count = 40;
+        var emulator = new EmulatorOptions { QueueTime = TimeSpan.FromMilliseconds(20), GenerationTime = TimeSpan.FromMilliseconds(50), ProgressLogLines = 0 };
+        await using var pipeline = await Pipeline.StartAsync(azurite, emulator, settings: new Dictionary<string, string?> { ["Money:DailyBudgetUsd"] = "1000" });
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        var blob = await door.DropAsync("fanout/batch.json", Batch([.. Enumerable.Range(0, Count).Select(i => Job($"clip-{i:00}", $"Clip {i}: a heron fishes at dawn"))]));
+
+        // The 7th job to be scheduled fails (storage, the task hub): its siblings are in flight at that moment.
+        int scheduled = 0;
+        string? failedJob = null;
+        pipeline.Client.ScheduleFault = id =>
+        {
+            if (Interlocked.Increment(ref scheduled) != 7)
+            {
+                return null;
+            }
+
+            failedJob = id;
+            return new InvalidOperationException("The task hub is unreachable (injected).");
+        };
+        await Assert.ThrowsAnyAsync<Exception>(() => door.DeliverAsync(blob)); // the host retries a failed delivery
+        Assert.NotNull(failedJob);
+        Assert.Equal(Count - 1, (await door.InstancesAsync()).Count); // no sibling was cancelled or stranded
+        pipeline.Client.ScheduleFault = null;
+
+        await door.DeliverAsync(blob); // the trigger's retry, at once
+
+        var result = await WaitForJobsAsync(door, "fanout/batch.json", total: Count);
+        AssertCounts(result, total: Count, completed: Count);
+        Assert.Contains(failedJob, JobIds(result));
+        Assert.Equal(Count, (await door.InstancesAsync()).Count);
+        Assert.Equal(Count, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        Assert.Equal(Count, pipeline.Fal.State.Submissions.Select(JobIdOf).Distinct().Count());
+
+        // Nothing stays reserved beyond the 40 jobs' estimates: the failed start gave its reservation back, its retry took one.
+        using var budget = await pipeline.Http.GetAsync(new Uri("/api/budget", UriKind.Relative));
+        var day = JsonDocument.Parse(await budget.Content.ReadAsStringAsync()).RootElement;
+        decimal estimates = result.GetProperty("jobs").EnumerateArray().Sum(j => j.GetProperty("cost").GetProperty("estimatedUsd").GetDecimal());
+        Assert.Equal(estimates, day.GetProperty("reservedUsd").GetDecimal() + day.GetProperty("spentUsd").GetDecimal());
+    }
+
+    [Fact]
+    public async Task AManifestWhoseEventWasLost_IsRunByTheRedriveRoute_AndRunningItAgainPaysForNothing()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        await door.DropAsync("lost/run.json", Batch(Job("a"), Job("b", "A dog chases a ball"))); // uploaded; its event never came
+
+        using var first = await pipeline.Http.PostAsync(new Uri("/api/manifests/run?name=lost/run.json", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(2, JobIds(await WaitForJobsAsync(door, "lost/run.json", total: 2)).Count);
+
+        using var again = await pipeline.Http.PostAsync(new Uri("/api/manifests/run?name=lost/run.json", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(2, (await door.InstancesAsync()).Count);
+        Assert.Equal(2, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        AssertCounts(await WaitForJobsAsync(door, "lost/run.json", total: 2), total: 2, completed: 2);
+
+        using var missing = await pipeline.Http.PostAsync(new Uri("/api/manifests/run?name=lost/none.json", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        using var notAManifest = await pipeline.Http.PostAsync(new Uri("/api/manifests/run?name=lost/run.result.json", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.BadRequest, notAManifest.StatusCode);
     }
 
     // --- 4. What is not a manifest ---
@@ -354,6 +509,26 @@ public sealed class ManifestTests(Azurite azurite, ITestOutputHelper output)
         Assert.Equal(PublicAccessType.None, (await door.Images.GetAccessPolicyAsync()).Value.BlobPublicAccess);
         using var read = await anonymous.GetAsync(dogBlob.Uri);
         Assert.False(read.IsSuccessStatusCode, $"an anonymous read of the image answered {(int)read.StatusCode}");
+    }
+
+    [Fact]
+    public async Task APrivateImage_IsStagedOnlyAsTheVersionThatWasChecked()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        byte[] cat = TestImages.Png(40, 30);
+        var blob = await ManifestDoor.UploadAsync(door.Images, "cat.png", cat);
+        string checkedVersion = (await blob.GetPropertiesAsync()).Value.ETag.ToString();
+        var staging = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<VeoFunctions.Storage.ImageStaging>(pipeline.Functions.Services);
+        var image = new VeoFunctions.Images.InspectedImage(VeoFunctions.Images.ImageFormat.Png, 40, 30);
+
+        var staged = await staging.StageBlobAsync("job1", 0, new VeoFunctions.Jobs.BlobImage(door.Images.Name, "cat.png"), checkedVersion, image, CancellationToken.None);
+        Assert.Equal(cat, (await staging.ReadAsync(staged, CancellationToken.None)).ToArray()); // streamed, byte for byte
+
+        // Replaced after the check (by the pipeline): the unchecked bytes are never staged; the start fails and is retried.
+        await ManifestDoor.UploadAsync(door.Images, "cat.png", TestImages.NoisyPng(24, 24, seed: 3));
+        var refused = await Assert.ThrowsAsync<Azure.RequestFailedException>(() => staging.StageBlobAsync("job2", 0, new VeoFunctions.Jobs.BlobImage(door.Images.Name, "cat.png"), checkedVersion, image, CancellationToken.None));
+        Assert.Equal((int)HttpStatusCode.PreconditionFailed, refused.Status);
     }
 
     [Theory]

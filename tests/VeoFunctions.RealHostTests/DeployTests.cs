@@ -17,6 +17,7 @@ public sealed class DeployTests(ITestOutputHelper output)
     /// <param name="previous">The earlier release's durable version: null for the first release, which had none.</param>
     [SkippableTheory]
     [InlineData(null)]
+    [InlineData("2.0")]
     public async Task AJobStartedOnThePreviousVersion_CompletesAfterARedeployAndRestartOnTheCurrentOne(string? previous)
     {
         var launcher = RealHost.Require();

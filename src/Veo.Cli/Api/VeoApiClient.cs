@@ -104,6 +104,21 @@ public sealed class VeoApiClient
     }
 
     /// <summary>
+    /// Runs a manifest of the jobs container again (<c>POST /api/manifests/run</c>): entries already started keep their
+    /// jobs, only those that never started are started.
+    /// </summary>
+    public async Task<string> RunManifestAsync(string name, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(() => Request(HttpMethod.Post, Endpoint.Api("manifests/run?name=" + Uri.EscapeDataString(name))), HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await FailureAsync(response, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Opens the job's MP4 for streaming: the status's <c>downloadUrl</c> first, and when that is missing or has
     /// expired, <c>GET /api/videos/{jobId}/video</c> and its redirect. The caller disposes the response.
     /// </summary>

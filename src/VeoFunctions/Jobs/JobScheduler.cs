@@ -127,9 +127,14 @@ public sealed partial class JobScheduler(ImageStaging staging, JobClaims claims,
         var images = new List<ImageSource>(draft.Images.Count);
         foreach (var image in draft.Images)
         {
-            images.Add(image.Inspected is { } inspected
-                ? new ImageSource(image.Index, null, await staging.StageAsync(jobId, image.Index, image.Bytes, inspected, cancellationToken).ConfigureAwait(false))
-                : new ImageSource(image.Index, image.Url!.AbsoluteUri, null));
+            images.Add(image switch
+            {
+                { Inspected: { } inspected, Blob: { } blob, BlobVersion: { } version } =>
+                    new ImageSource(image.Index, null, await staging.StageBlobAsync(jobId, image.Index, blob, version, inspected, cancellationToken).ConfigureAwait(false)),
+                { Inspected: { } inspected } =>
+                    new ImageSource(image.Index, null, await staging.StageAsync(jobId, image.Index, image.Bytes, inspected, cancellationToken).ConfigureAwait(false)),
+                _ => new ImageSource(image.Index, image.Url!.AbsoluteUri, null),
+            });
         }
 
         var jobs = options.Value;

@@ -16,12 +16,19 @@ namespace VeoFunctions.Manifests;
 /// </summary>
 public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<JobOptions> options)
 {
-    private static readonly HashSet<string> OwnFields = ["id"];
+    /// <summary>
+    /// <c>id</c> names an entry; <c>run</c> (on an entry or the batch) is a free label that is part of what the entry
+    /// is, so changing it asks for a fresh run of an entry that is otherwise unchanged.
+    /// </summary>
+    private static readonly HashSet<string> OwnFields = ["id", "run"];
 
     /// <summary>A batch's defaults for its jobs, in a fixed order (they are part of each job's fingerprint).</summary>
     private static readonly string[] DefaultFields = ["callback_url", "callback_events", "priority"];
 
-    private static readonly HashSet<string> BatchFields = ["jobs", .. DefaultFields];
+    /// <summary>What of the batch is part of each job's fingerprint, in a fixed order.</summary>
+    private static readonly string[] InheritedFields = [.. DefaultFields, "run"];
+
+    private static readonly HashSet<string> BatchFields = ["jobs", .. InheritedFields];
 
     /// <param name="ownBlob">Recognises an image reference naming a blob of the app's images container.</param>
     public ManifestParseResult Parse(ReadOnlyMemory<byte> manifest, Func<string, BlobImage?> ownBlob)
@@ -76,7 +83,12 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
         }
 
         var batchProblems = root.EnumerateObject().Where(p => !BatchFields.Contains(p.Name))
-            .Select(p => new ManifestProblem(null, null, p.Name, "Unknown field; a batch has jobs, callback_url, callback_events and priority.")).ToList();
+            .Select(p => new ManifestProblem(null, null, p.Name, "Unknown field; a batch has jobs, callback_url, callback_events, priority and run.")).ToList();
+        if (!IsRunLabel(root))
+        {
+            batchProblems.Add(new ManifestProblem(null, null, "run", RunShape));
+        }
+
         var defaultsErrors = new Errors();
         jobs.ParseJobFields(root, defaultsErrors);
         batchProblems.AddRange(defaultsErrors.SelectMany(e => e.Value.Select(reason => new ManifestProblem(null, null, e.Key, reason))));
@@ -143,6 +155,11 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
             }
         }
 
+        if (!IsRunLabel(job))
+        {
+            problems.Add(new ManifestProblem(index, id, "run", RunShape));
+        }
+
         var result = jobs.ParseJob(job, ownBlob, OwnFields);
         if (result.Errors is { } errors)
         {
@@ -169,21 +186,89 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
         return new ManifestJob(index, id, result.Draft, Fingerprint(job, defaults));
     }
 
-    // The job's JSON and the batch defaults it may take; not the whole batch, whose hashing once per job would be
-    // quadratic in the manifest's size (a batch of data: images is tens of megabytes).
+    // What the entry is: its own JSON and the batch defaults it may take, written canonically (properties sorted, no
+    // whitespace), so a pipeline that re-serialises the same entry differently gets the same job. Not the whole batch,
+    // whose hashing once per job would be quadratic in the manifest's size (a batch of data: images is tens of MB).
     private static string Fingerprint(JsonElement job, JsonElement? batch)
     {
-        var text = new StringBuilder(job.GetRawText()).Append('\n');
-        foreach (string field in DefaultFields)
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using (var writer = new Utf8JsonWriter(new HashWriter(hash)))
         {
-            if (batch is { } defaults && defaults.TryGetProperty(field, out var value))
+            writer.WriteStartObject();
+            writer.WritePropertyName("job");
+            WriteCanonical(writer, job);
+            foreach (string field in InheritedFields)
             {
-                text.Append(field).Append('=').Append(value.GetRawText()).Append('\n');
+                if (batch is { } defaults && defaults.TryGetProperty(field, out var value))
+                {
+                    writer.WritePropertyName("batch." + field);
+                    WriteCanonical(writer, value);
+                }
             }
+
+            writer.WriteEndObject();
         }
 
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
+
+    private static void WriteCanonical(Utf8JsonWriter writer, JsonElement value)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Object:
+                writer.WriteStartObject();
+                foreach (var property in value.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
+                {
+                    writer.WritePropertyName(property.Name);
+                    WriteCanonical(writer, property.Value);
+                }
+
+                writer.WriteEndObject();
+                break;
+            case JsonValueKind.Array:
+                writer.WriteStartArray();
+                foreach (var item in value.EnumerateArray())
+                {
+                    WriteCanonical(writer, item);
+                }
+
+                writer.WriteEndArray();
+                break;
+            default:
+                value.WriteTo(writer);
+                break;
+        }
+    }
+
+    /// <summary>Feeds what the canonical writer writes straight into the hash: a data: image is not copied again.</summary>
+    private sealed class HashWriter(IncrementalHash hash) : System.Buffers.IBufferWriter<byte>
+    {
+        private byte[] _buffer = new byte[4096];
+
+        public void Advance(int count) => hash.AppendData(_buffer, 0, count);
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => Ensure(sizeHint);
+
+        public Span<byte> GetSpan(int sizeHint = 0) => Ensure(sizeHint).Span;
+
+        private Memory<byte> Ensure(int sizeHint)
+        {
+            if (sizeHint > _buffer.Length)
+            {
+                _buffer = new byte[sizeHint];
+            }
+
+            return _buffer;
+        }
+    }
+
+    private const string RunShape = "Must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit: a label that asks for a fresh run when changed.";
+
+    // Absent, null, or a label of the id's shape.
+    private static bool IsRunLabel(JsonElement owner) =>
+        !owner.TryGetProperty("run", out var run) || run.ValueKind == JsonValueKind.Null
+        || (run.ValueKind == JsonValueKind.String && IdShape().IsMatch(run.GetString()!));
 
     private static ManifestParseResult Invalid(ManifestProblem problem) => new([], [problem]);
 

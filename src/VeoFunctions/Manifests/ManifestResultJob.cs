@@ -4,8 +4,9 @@ namespace VeoFunctions.Manifests;
 
 /// <summary>
 /// One job in the result file: its ids, where to ask about it, its cost (the estimate, from the start), and once it
-/// ended, its video or why not.
+/// ended, its video or why not. <see cref="Version"/> is the manifest's ETag when the entry first started this job, and
+/// <see cref="StartedAt"/> when that intake began: the file keeps every job the manifest's name ever started.
 /// </summary>
 public sealed record ManifestResultJob(
     int Index, string? Id, string JobId, Uri StatusUrl, string Phase, ArchivedVideo? Video = null, string? Error = null, string? Note = null, DateTimeOffset? EndedAt = null,
-    Money.JobCost? Cost = null);
+    Money.JobCost? Cost = null, string? Version = null, DateTimeOffset? StartedAt = null);

@@ -29,6 +29,25 @@ public sealed class ImageStaging(BlobContainers containers)
         return new StagedImage(index, name, image.ContentType, bytes.Length, image.Width, image.Height);
     }
 
+    /// <summary>
+    /// Streams a checked blob of the app's images container into staging, only if it is still the version that was
+    /// checked (a 412 otherwise: the start fails, and the retried intake checks the new bytes). Never all in memory.
+    /// </summary>
+    public async Task<StagedImage> StageBlobAsync(string jobId, int index, BlobImage source, string version, InspectedImage image, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(image);
+        var container = await containers.WorkAsync().ConfigureAwait(false);
+        string name = $"{Prefix}{jobId}/images/{index}{image.FileExtension}";
+        var read = await containers.Images().GetBlobClient(source.Name).DownloadStreamingAsync(
+            new BlobDownloadOptions { Conditions = new BlobRequestConditions { IfMatch = new Azure.ETag(version) } }, cancellationToken).ConfigureAwait(false);
+        using var download = read.Value;
+        await container.GetBlobClient(name).UploadAsync(download.Content,
+            new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = image.ContentType } },
+            cancellationToken).ConfigureAwait(false);
+        return new StagedImage(index, name, image.ContentType, download.Details.ContentLength, image.Width, image.Height);
+    }
+
     public async Task<ReadOnlyMemory<byte>> ReadAsync(StagedImage image, CancellationToken cancellationToken)
     {
         var container = await containers.WorkAsync().ConfigureAwait(false);

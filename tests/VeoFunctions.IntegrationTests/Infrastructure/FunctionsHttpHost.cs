@@ -51,6 +51,7 @@ public sealed class FunctionsHttpHost : IAsyncDisposable
         app.MapPost("/api/videos/{jobId}/cancel", Door<CancelVideoJob>((f, ctx) => f.RunAsync(ctx.Request, durable, (string)ctx.GetRouteValue("jobId")!, ctx.RequestAborted)));
         app.MapGet("/api/health", Door<GetHealth>((f, ctx) => f.RunAsync(ctx.Request, ctx.RequestAborted)));
         app.MapGet("/api/budget", Door<GetBudget>((f, ctx) => f.RunAsync(ctx.Request, ctx.RequestAborted)));
+        app.MapPost("/api/manifests/run", Door<RunManifest>((f, ctx) => f.RunAsync(ctx.Request, durable, ctx.RequestAborted)));
         app.MapPost("/api/fal/webhook", Door<ReceiveFalWebhook>((f, ctx) => f.RunAsync(ctx.Request, durable, ctx.RequestAborted)));
 
         await app.StartAsync();

@@ -23,6 +23,9 @@ public sealed class HostLikeDurableClient(DurableTaskClient inner) : DurableTask
 
     private int _refused;
 
+    /// <summary>A fault to inject: called with each instance id about to be scheduled; an exception it returns is thrown instead.</summary>
+    public Func<string, Exception?>? ScheduleFault { get; set; }
+
     public override async Task RaiseEventAsync(string instanceId, string eventName, object? eventPayload = null, CancellationToken cancellation = default)
     {
         var instance = await inner.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellation);
@@ -43,6 +46,11 @@ public sealed class HostLikeDurableClient(DurableTaskClient inner) : DurableTask
 
     public override async Task<string> ScheduleNewOrchestrationInstanceAsync(TaskName orchestratorName, object? input = null, StartOrchestrationOptions? options = null, CancellationToken cancellation = default)
     {
+        if (options?.InstanceId is { } faulted && ScheduleFault?.Invoke(faulted) is { } fault)
+        {
+            throw fault;
+        }
+
         if (options?.InstanceId is { } id && await inner.GetInstanceAsync(id, getInputsAndOutputs: false, cancellation) is { } existing)
         {
             if (Running.Contains(existing.RuntimeStatus) || options.DedupeStatuses?.Contains(existing.RuntimeStatus.ToString()) == true)

@@ -41,4 +41,17 @@ public sealed class EventSubscriptionTests
         Assert.Contains("JobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob", app, StringComparison.Ordinal);
         Assert.Contains("JobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue", app, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void AnEventGivenUpOn_IsDeadLettered_ToItsOwnContainer_ByTheTopicsIdentity()
+    {
+        string events = Templates.Read("modules", "events.bicep");
+        string main = Templates.Read("main.bicep");
+
+        Assert.Matches(@"deadLetterWithResourceIdentity: \{\s+identity: \{\s+type: 'SystemAssigned'", events);
+        Assert.Matches(@"endpointType: 'StorageBlob'\s+properties: \{\s+resourceId: storage\.id\s+blobContainerName: deadLetterContainerName", events);
+        Assert.Contains("principalId: topic.identity.principalId", events, StringComparison.Ordinal);
+        Assert.Contains("deadLetterContainerName: containers.deadLetter", main, StringComparison.Ordinal);
+        Assert.Contains("deadLetter: 'jobs-deadletter'", main, StringComparison.Ordinal);
+    }
 }

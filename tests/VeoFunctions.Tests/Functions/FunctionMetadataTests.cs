@@ -36,6 +36,7 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
         [nameof(GetBudget)] = ("get", "budget", "Function"),
         [nameof(GetHealth)] = ("get", "health", "Function"),
         [nameof(DownloadVideo)] = ("get", "videos/{jobId}/video", "Function"),
+        [nameof(RunManifest)] = ("post", "manifests/run", "Function"),
     };
 
     // --- (a) the build's functions.metadata ---
@@ -101,6 +102,7 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
     [InlineData(nameof(ListVideoJobs))]
     [InlineData(nameof(ResumeVideoJob))]
     [InlineData(nameof(DownloadVideo))]
+    [InlineData(nameof(RunManifest))]
     public void EachHttpFunction_HasItsTriggerRouteMethodAndAuthLevel(string name)
     {
         var function = Function(BuiltMetadata(), name);

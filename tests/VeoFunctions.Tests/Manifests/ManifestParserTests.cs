@@ -364,4 +364,47 @@ public sealed class ManifestParserTests
         Assert.NotEqual(Fingerprint(Batch(Job("a"))), Fingerprint(withDefault));
         Assert.Matches("^[0-9a-f]{64}$", Fingerprint(Job()));
     }
+
+    [Fact]
+    public void TheFingerprint_IsWhatTheEntryIs_NotHowItIsWritten()
+    {
+        const string Compact = """{"jobs":[{"id":"a","prompt":"A fox","image_urls":["https://images.example.com/fox.png"]}],"priority":"low"}""";
+        const string Spaced = """
+            { "priority" : "low",
+              "jobs" : [ { "image_urls" : [ "https://images.example.com/fox.png" ], "prompt" : "A \u0066ox", "id" : "a" } ] }
+            """;
+
+        var compact = Parse(Encoding.UTF8.GetBytes(Compact));
+        var spaced = Parse(Encoding.UTF8.GetBytes(Spaced));
+
+        Assert.True(compact.IsValid && spaced.IsValid);
+        Assert.Equal(compact.Jobs[0].Fingerprint, spaced.Jobs[0].Fingerprint);
+    }
+
+    [Fact]
+    public void ARunLabel_OnTheEntryOrTheBatch_IsPartOfTheFingerprint_SoChangingItAsksForAFreshRun()
+    {
+        string Fingerprint(JsonNode manifest) => Assert.Single(Parse(manifest).Jobs).Fingerprint;
+        var entryRun = Job("a");
+        entryRun["run"] = "2026-12-07";
+        var batchRun = Batch(Job("a"));
+        batchRun["run"] = "retry-1";
+
+        string plain = Fingerprint(Batch(Job("a"))), ownRun = Fingerprint(Batch(entryRun));
+        Assert.NotEqual(plain, ownRun);
+        Assert.NotEqual(plain, Fingerprint(batchRun));
+        Assert.NotEqual(ownRun, Fingerprint(batchRun));
+    }
+
+    [Fact]
+    public void ARunLabelOfTheWrongShape_IsAProblem()
+    {
+        var job = Job("a");
+        job["run"] = 7;
+        var batch = Batch(Job("b"));
+        batch["run"] = "";
+
+        Assert.Equal([(0, "a", "run")], Where(Parse(Batch(job))));
+        Assert.Equal([(null, null, "run")], Where(Parse(batch)));
+    }
 }

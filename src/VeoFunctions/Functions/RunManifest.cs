@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
+using VeoFunctions.Http;
+using VeoFunctions.Manifests;
+using VeoFunctions.Storage;
+
+namespace VeoFunctions.Functions;
+
+/// <summary>
+/// <c>POST /api/manifests/run?name={batch}/{name}.json</c>: runs a manifest of the jobs container again, without
+/// re-uploading it — for an event that was lost or dead-lettered, or an intake that gave up. The same door as the
+/// upload's event, so it is idempotent by the same rule: entries already started keep their jobs and are not paid for
+/// again, and only entries that never started are started now.
+/// </summary>
+public sealed class RunManifest(ManifestIntake intake, IOptions<StorageOptions> storage)
+{
+    [Function(nameof(RunManifest))]
+    public async Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "manifests/run")] HttpRequest request,
+        [DurableClient] DurableTaskClient durable,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        string? name = request.Query["name"];
+        if (name is null || !ManifestFiles.IsManifest(name))
+        {
+            return Problems.BadRequest("Name the manifest in the jobs container: ?name={batch}/{name}.json (not one of the app's .result.json or .error.json files).");
+        }
+
+        ManifestIntakeOutcome outcome;
+        try
+        {
+            outcome = await intake.AcceptAsync(durable, storage.Value.JobsContainer, name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AggregateException ex)
+        {
+            // Some entries could not be started (each gave back its claim and reservation): running it again starts them.
+            return Problems.Unavailable("manifest-incomplete", "Some of the manifest's jobs could not be started.", ex.Message, TimeSpan.FromSeconds(30));
+        }
+
+        return outcome switch
+        {
+            ManifestIntakeOutcome.Ignored => Problems.NotFound($"There is no manifest {name} in the jobs container."),
+            ManifestIntakeOutcome.Rejected => Problems.BadRequest($"The manifest cannot start; its problems are listed in {ManifestFiles.ErrorName(name)}. Nothing was started."),
+            _ => new OkObjectResult(new { manifest = name, outcome = "started", resultFile = ManifestFiles.ResultName(name) }),
+        };
+    }
+}
