@@ -11,7 +11,7 @@ namespace VeoFunctions.IntegrationTests;
 /// id (and fal's, once known), expected ends are information and paid-and-lost ones errors, and the meter counts it.
 /// The integration collection runs one test at a time, so the meter's listener hears only this test's jobs.
 /// </summary>
-[Collection(AzuriteCollection.Name)]
+[Collection(ProcessWideCollection.Name)]
 public sealed class ObservabilityTests(Azurite azurite)
 {
     [Fact]

@@ -17,7 +17,7 @@ namespace VeoFunctions.IntegrationTests.Crash;
 /// that comes after the job ended), the emulator runs on a clock the test moves, so fal finishes exactly when the
 /// test says, never by a race against the job's own timers.
 /// </summary>
-[Collection(AzuriteCollection.Name)]
+[Collection(ProductionBackendCollection.Name)]
 public sealed class ProductionBackendTests(Azurite azurite, ITestOutputHelper output)
 {
     // fal's generation on the test's clock: it ends only when the test advances the clock past it.

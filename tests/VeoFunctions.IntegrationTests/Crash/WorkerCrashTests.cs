@@ -14,7 +14,7 @@ namespace VeoFunctions.IntegrationTests.Crash;
 /// fal saw exactly one submission, and the archived blob is complete. The durable backend is the production
 /// one (DurableTask.AzureStorage on Azurite) in a sidecar process; see <see cref="CrashRig"/>.
 /// </summary>
-[Collection(AzuriteCollection.Name)]
+[Collection(ProductionBackendCollection.Name)]
 public sealed class WorkerCrashTests(Azurite azurite, ITestOutputHelper output)
 {
     private static object Job() => new

@@ -126,8 +126,33 @@ public sealed class Azurite : IAsyncLifetime
     }
 }
 
+// The integration tests mostly wait (durable timers, queue polling, helper processes starting), so they run in a few
+// collections side by side, each with an Azurite of its own; the tests of one collection run one after another.
+
+/// <summary>The app in process on the Durable Task test engine.</summary>
 [CollectionDefinition(Name)]
 public sealed class AzuriteCollection : ICollectionFixture<Azurite>
 {
     public const string Name = "Azurite";
+}
+
+/// <summary>The production backend in sidecar processes, the app's worker in another (crash and deploy tests).</summary>
+[CollectionDefinition(Name)]
+public sealed class ProductionBackendCollection : ICollectionFixture<Azurite>
+{
+    public const string Name = "ProductionBackend";
+}
+
+/// <summary>Three app instances on one task hub.</summary>
+[CollectionDefinition(Name)]
+public sealed class ScaleOutCollection : ICollectionFixture<Azurite>
+{
+    public const string Name = "ScaleOut";
+}
+
+/// <summary>Tests that listen to something process-wide (the app's meter): they run alone, after the others.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessWideCollection : ICollectionFixture<Azurite>
+{
+    public const string Name = "ProcessWide";
 }

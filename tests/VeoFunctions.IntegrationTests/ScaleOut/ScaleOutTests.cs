@@ -11,7 +11,7 @@ namespace VeoFunctions.IntegrationTests.ScaleOut;
 /// round-robin front that fal's webhooks go through too. One instance is SIGKILLed mid-burst and brought back; see
 /// <see cref="ScaleOutRig"/>, <see cref="ScaleOutBurst"/>.
 /// </summary>
-[Collection(AzuriteCollection.Name)]
+[Collection(ScaleOutCollection.Name)]
 public sealed class ScaleOutTests(Azurite azurite, ITestOutputHelper output)
 {
     /// <summary>
