@@ -95,6 +95,9 @@ public sealed class ArchiveStallTests(Azurite azurite) : IAsyncLifetime
             ["Jobs:PublicBaseUrl"] = "http://127.0.0.1:9",
             ["Archive:IdleTimeout"] = idleTimeout,
             ["Archive:Timeout"] = timeout,
+            ["Fal:MediaHosts:0"] = "127.0.0.1", // the stalling CDN stands in for fal's
+            ["Images:AllowedPrivateHosts:0"] = "127.0.0.1",
+            ["Images:AllowHttp"] = "true",
         }).Build();
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging().AddVeoFunctions().BuildServiceProvider();
         _services.Add(services);

@@ -16,7 +16,7 @@ namespace VeoFunctions.IntegrationTests;
 /// the host's Event Grid path hands it over, runs its jobs on the real Durable Task engine against the fal emulator, and
 /// is answered by the files beside it. Callbacks are in <see cref="CallbackTests"/>.
 /// </summary>
-[Collection(AzuriteCollection.Name)]
+[Collection(BatchesCollection.Name)]
 public sealed class ManifestTests(Azurite azurite, ITestOutputHelper output)
 {
     private const string Secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

@@ -136,6 +136,13 @@ public sealed class AzuriteCollection : ICollectionFixture<Azurite>
     public const string Name = "Azurite";
 }
 
+/// <summary>The app in process too: the manifest door's batches and the budget's concurrency, the heaviest of those.</summary>
+[CollectionDefinition(Name)]
+public sealed class BatchesCollection : ICollectionFixture<Azurite>
+{
+    public const string Name = "Batches";
+}
+
 /// <summary>The production backend in sidecar processes, the app's worker in another (crash and deploy tests).</summary>
 [CollectionDefinition(Name)]
 public sealed class ProductionBackendCollection : ICollectionFixture<Azurite>

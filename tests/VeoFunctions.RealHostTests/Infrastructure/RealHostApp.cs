@@ -283,6 +283,7 @@ public sealed class RealHostApp : IAsyncDisposable
             ["Jobs__PublicBaseUrl"] = BaseUrl,
             ["Images__AllowHttp"] = "true",
             ["Images__AllowedPrivateHosts__0"] = "127.0.0.1",
+            ["Fal__MediaHosts__0"] = "127.0.0.1", // the emulator serves fal's videos
         };
         configure?.Invoke(values);
         var settings = new JsonObject
