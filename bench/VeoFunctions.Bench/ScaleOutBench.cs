@@ -143,7 +143,7 @@ internal static class ScaleOutBench
 
         await using var cpu = new CpuMeter(() => Processes(rig, azurite));
         var clock = Stopwatch.StartNew();
-        var burst = await ScaleOutBurst.RunAsync(rig, jobs, () => Jobs.Body(1), killOne: kill, timeout: TimeSpan.FromMinutes(10));
+        var burst = await ScaleOutBurst.RunAsync(rig, jobs, () => Jobs.Body(1), killOne: kill, stall: TimeSpan.FromMinutes(5));
         var observed = clock.Elapsed;
         await ScaleOutChecks.AssertEveryJobArchivedOnceAsync(rig, burst); // throws (the run fails) if anything was lost or doubled
         var hooks = ScaleOutChecks.Webhooks(rig, burst);
