@@ -137,7 +137,7 @@ internal static class PipelineProbes
     /// <summary>The video fal's result names for the test's only request, as fal serves it.</summary>
     public static async Task<byte[]> FalsVideoAsync(this Pipeline pipeline)
     {
-        var request = Fal.Queue.FalRequest.FromRequestId(Fal.Veo31.ReferenceToVideoInput.EndpointId, pipeline.TheSubmission().RequestId, new Uri(pipeline.Configuration["Fal:QueueBaseUrl"]!));
+        var request = global::Fal.Queue.FalRequest.FromRequestId(global::Fal.Veo31.ReferenceToVideoInput.EndpointId, pipeline.TheSubmission().RequestId, new Uri(pipeline.Configuration["Fal:QueueBaseUrl"]!));
         using var fal = new HttpClient();
         fal.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Key", pipeline.Configuration["Fal:Key"]);
         var result = JsonDocument.Parse(await fal.GetStringAsync(request.ResponseUrl)).RootElement;
