@@ -151,6 +151,7 @@ public static class VeoFunctionsServices
         services.TryAddSingleton<VideoRequestParser>();
         services.TryAddSingleton<JobScheduler>();
         services.TryAddSingleton<JobListing>();
+        services.TryAddSingleton<SalvageRuns>();
         services.TryAddSingleton<FalWebhookIntake>();
         services.TryAddSingleton<ManifestParser>();
         services.TryAddSingleton<ManifestResults>();
