@@ -17,7 +17,7 @@ public static class ExitCodes
     /// <summary>The watched job was cancelled (its video may still have been archived and downloaded).</summary>
     public const int JobCancelled = 3;
 
-    /// <summary>The app refused the request: invalid input (400, 413, 415), or not now (409: key reused, job ended, no video yet).</summary>
+    /// <summary>The app refused the request: invalid input (400, 413, 415), an Idempotency-Key reused for another request (422), or not now (409: job ended, no video yet).</summary>
     public const int Rejected = 4;
 
     /// <summary>No job with that id (404).</summary>

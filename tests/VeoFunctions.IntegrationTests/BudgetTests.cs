@@ -191,7 +191,7 @@ public sealed class BudgetTests(Azurite azurite, Xunit.Abstractions.ITestOutputH
     }
 
     // A client that gives up on some of its tries at a random moment (its connection is cut, so the start sees its
-    // request aborted) and sends the same key again until it is answered: 202 or 402, after any 503 "starting".
+    // request aborted) and sends the same key again until it is answered: 202 or 402, after any 409 "in progress".
     private static async Task<(HttpStatusCode Status, string? JobId)> StartUntilAnsweredAsync(Pipeline pipeline, Disconnects disconnects, string key, object job, Random random, TimeSpan cap)
     {
         var giveUpAt = DateTime.UtcNow + cap;
@@ -220,8 +220,8 @@ public sealed class BudgetTests(Azurite azurite, Xunit.Abstractions.ITestOutputH
                     return (response.StatusCode, response.StatusCode == HttpStatusCode.Accepted ? JsonDocument.Parse(text).RootElement.Text("jobId") : null);
                 }
 
-                Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"Key {key}: {(int)response.StatusCode} {text}");
-                await Task.Delay(TimeSpan.FromMilliseconds(250)); // the client's back-off the 503's Retry-After asks for
+                Assert.True(response.StatusCode == HttpStatusCode.Conflict, $"Key {key}: {(int)response.StatusCode} {text}");
+                await Task.Delay(TimeSpan.FromMilliseconds(250)); // the client's back-off the 409's Retry-After asks for
             }
             catch (OperationCanceledException) when (cut.IsCancellationRequested)
             {

@@ -3,7 +3,7 @@ namespace Veo.Cli.Api;
 /// <summary>Why a call to the app did not succeed, in the few kinds a script needs to tell apart.</summary>
 public enum ApiFailure
 {
-    /// <summary>The app refused the request as asked: bad input (400, 413, 415) or the wrong moment for it (409).</summary>
+    /// <summary>The app refused the request as asked: bad input (400, 413, 415), a reused Idempotency-Key (422) or the wrong moment for it (409).</summary>
     Rejected,
 
     /// <summary>No such job (404), or no such endpoint: not a VeoFunctions app.</summary>

@@ -8,6 +8,9 @@ public sealed record Problem(
     int? Status,
     IReadOnlyDictionary<string, string[]>? Errors)
 {
-    /// <summary>True for the app's "a request with this key is still starting the job" answer.</summary>
-    public bool IsStarting => Type?.EndsWith("/starting", StringComparison.Ordinal) == true;
+    /// <summary>
+    /// True for the app's "a request with this key is still starting the job" answer: a 409 of type
+    /// <c>idempotency-key-in-progress</c> (a 503 of type <c>starting</c> before the app followed the IETF draft).
+    /// </summary>
+    public bool IsStarting => Type?.EndsWith("/idempotency-key-in-progress", StringComparison.Ordinal) == true || Type?.EndsWith("/starting", StringComparison.Ordinal) == true;
 }

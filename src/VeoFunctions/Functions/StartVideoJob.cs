@@ -60,15 +60,15 @@ public sealed class StartVideoJob(VideoRequestParser parser, JobScheduler schedu
             return Problems.OverBudget(budget, quote.Estimate.EstimatedUsd);
         }
 
+        // The Idempotency-Key answers of draft-ietf-httpapi-idempotency-key-header: another body 422, first copy still in progress 409.
         if (outcome == ScheduleOutcome.Conflict)
         {
-            return Problems.Conflict("This Idempotency-Key was already used for a different request; nothing new was started.");
+            return Problems.IdempotencyKeyReused();
         }
 
         if (outcome == ScheduleOutcome.Starting)
         {
-            return Problems.Unavailable("starting", "The job is being started.",
-                "A request with this Idempotency-Key is still starting the job; send the same request again shortly.", TimeSpan.FromSeconds(1));
+            return Problems.IdempotencyKeyInProgress(TimeSpan.FromSeconds(1));
         }
 
         string statusUrl = $"{request.Scheme}://{request.Host}/api/videos/{jobId}";

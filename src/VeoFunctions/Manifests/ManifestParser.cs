@@ -22,13 +22,21 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
     /// </summary>
     private static readonly HashSet<string> OwnFields = ["id", "run"];
 
+    /// <summary>
+    /// A manifest (one job, or a batch) may name the schema it follows (schemas/manifest.schema.json) for editors and
+    /// validators: the app ignores its value, and it is not part of what an entry is (adding it starts nothing new).
+    /// </summary>
+    public const string SchemaField = "$schema";
+
+    private static readonly HashSet<string> SingleJobFields = [.. OwnFields, SchemaField];
+
     /// <summary>A batch's defaults for its jobs, in a fixed order (they are part of each job's fingerprint).</summary>
     private static readonly string[] DefaultFields = ["callback_url", "callback_events", "priority"];
 
     /// <summary>What of the batch is part of each job's fingerprint, in a fixed order.</summary>
     private static readonly string[] InheritedFields = [.. DefaultFields, "run"];
 
-    private static readonly HashSet<string> BatchFields = ["jobs", .. InheritedFields];
+    private static readonly HashSet<string> BatchFields = ["jobs", SchemaField, .. InheritedFields];
 
     /// <param name="ownBlob">Recognises an image reference naming a blob of the app's images container.</param>
     public ManifestParseResult Parse(ReadOnlyMemory<byte> manifest, Func<string, BlobImage?> ownBlob)
@@ -78,15 +86,20 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
 
         if (!root.TryGetProperty("jobs", out var list))
         {
-            var single = ParseOne(root, 0, null, ownBlob, unlisted, out var problems);
+            var single = ParseOne(root, 0, null, ownBlob, unlisted, out var problems, SingleJobFields);
             return single is null ? new([], problems) : new([single], []);
         }
 
         var batchProblems = root.EnumerateObject().Where(p => !BatchFields.Contains(p.Name))
-            .Select(p => new ManifestProblem(null, null, p.Name, "Unknown field; a batch has jobs, callback_url, callback_events, priority and run.")).ToList();
+            .Select(p => new ManifestProblem(null, null, p.Name, "Unknown field; a batch has jobs, callback_url, callback_events, priority, run and $schema.")).ToList();
         if (!IsRunLabel(root))
         {
             batchProblems.Add(new ManifestProblem(null, null, "run", RunShape));
+        }
+
+        if (!IsSchemaReference(root))
+        {
+            batchProblems.Add(new ManifestProblem(null, null, SchemaField, SchemaShape));
         }
 
         var defaultsErrors = new Errors();
@@ -121,7 +134,7 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
             {
                 problems.Add(new ManifestProblem(index, null, "job", "Must be a JSON object with the HTTP body's fields."));
             }
-            else if (ParseOne(item, index, defaults, ownBlob, unlisted, out var jobProblems) is { } job)
+            else if (ParseOne(item, index, defaults, ownBlob, unlisted, out var jobProblems, OwnFields) is { } job)
             {
                 if (job.Id is not null && !ids.Add(job.Id))
                 {
@@ -141,7 +154,7 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
         return new(parsed, problems);
     }
 
-    private ManifestJob? ParseOne(JsonElement job, int index, JsonElement? defaults, Func<string, BlobImage?> ownBlob, Tally unlisted, out List<ManifestProblem> problems)
+    private ManifestJob? ParseOne(JsonElement job, int index, JsonElement? defaults, Func<string, BlobImage?> ownBlob, Tally unlisted, out List<ManifestProblem> problems, HashSet<string> ownFields)
     {
         problems = [];
         string? id = null;
@@ -160,7 +173,12 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
             problems.Add(new ManifestProblem(index, id, "run", RunShape));
         }
 
-        var result = jobs.ParseJob(job, ownBlob, OwnFields);
+        if (ownFields.Contains(SchemaField) && !IsSchemaReference(job))
+        {
+            problems.Add(new ManifestProblem(index, id, SchemaField, SchemaShape));
+        }
+
+        var result = jobs.ParseJob(job, ownBlob, ownFields);
         if (result.Errors is { } errors)
         {
             problems.AddRange(errors.SelectMany(e => e.Value.Select(reason => new ManifestProblem(index, id, e.Key, reason))));
@@ -196,7 +214,7 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
         {
             writer.WriteStartObject();
             writer.WritePropertyName("job");
-            WriteCanonical(writer, job);
+            WriteCanonical(writer, job, skip: SchemaField);
             foreach (string field in InheritedFields)
             {
                 if (batch is { } defaults && defaults.TryGetProperty(field, out var value))
@@ -212,13 +230,14 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    private static void WriteCanonical(Utf8JsonWriter writer, JsonElement value)
+    // skip: a property of this object (not of nested ones) that is not part of what it is.
+    private static void WriteCanonical(Utf8JsonWriter writer, JsonElement value, string? skip = null)
     {
         switch (value.ValueKind)
         {
             case JsonValueKind.Object:
                 writer.WriteStartObject();
-                foreach (var property in value.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
+                foreach (var property in value.EnumerateObject().Where(p => p.Name != skip).OrderBy(p => p.Name, StringComparer.Ordinal))
                 {
                     writer.WritePropertyName(property.Name);
                     WriteCanonical(writer, property.Value);
@@ -264,6 +283,12 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
     }
 
     private const string RunShape = "Must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit: a label that asks for a fresh run when changed.";
+
+    private const string SchemaShape = "Must be a string: the URL or path of the manifest schema (schemas/manifest.schema.json).";
+
+    // Absent, null, or a string.
+    private static bool IsSchemaReference(JsonElement owner) =>
+        !owner.TryGetProperty(SchemaField, out var value) || value.ValueKind is JsonValueKind.Null or JsonValueKind.String;
 
     // Absent, null, or a label of the id's shape.
     private static bool IsRunLabel(JsonElement owner) =>

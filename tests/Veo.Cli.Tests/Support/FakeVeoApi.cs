@@ -34,7 +34,7 @@ internal sealed class FakeVeoApi : IAsyncDisposable
 
     public ConcurrentQueue<SeenRequest> Requests { get; } = new();
 
-    /// <summary>Answers for the next creates, before any job is made (a 503 "starting", a 400…).</summary>
+    /// <summary>Answers for the next creates, before any job is made (a 409 "in progress", a 400…).</summary>
     public ConcurrentQueue<Func<HttpResponse, Task>> CreateAnswers { get; } = new();
 
     /// <summary>Answers for the next status requests, before the script is asked (an outage mid-watch).</summary>
@@ -161,7 +161,7 @@ internal sealed class FakeVeoApi : IAsyncDisposable
         {
             if (earlier.Fingerprint != fingerprint)
             {
-                await Problem(context.Response, 409, "conflict", "This Idempotency-Key was already used for a different request; nothing new was started.");
+                await Problem(context.Response, 422, "idempotency-key-reused", "This Idempotency-Key was already used for a different request; nothing new was started. Use a new key for a new request.");
                 return;
             }
 
