@@ -29,6 +29,12 @@ public static class ExitCodes
     /// <summary>The app could not be reached, timed out or failed (5xx), or a download came up short.</summary>
     public const int Unavailable = 7;
 
+    /// <summary>
+    /// The app's daily budget has no room for the job (402): nothing was started, and sending it again changes nothing
+    /// until the budget renews (the message says when).
+    /// </summary>
+    public const int OverBudget = 8;
+
     /// <summary>A bug in veo itself.</summary>
     public const int Internal = 70;
 
@@ -40,6 +46,7 @@ public static class ExitCodes
         ApiFailure.Rejected => Rejected,
         ApiFailure.NotFound => NotFound,
         ApiFailure.Unauthorized => Unauthorized,
+        ApiFailure.OverBudget => OverBudget,
         _ => Unavailable,
     };
 

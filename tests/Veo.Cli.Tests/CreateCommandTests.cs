@@ -126,6 +126,49 @@ public sealed class CreateCommandTests : StandInTest
     }
 
     [Fact]
+    public async Task Create_OverTheDailyBudget_ExitsWithItsOwnCode_SaysWhenTheBudgetRenews_AndDoesNotOfferTheSameKeyAgain()
+    {
+        // The start door's 402: its problem carries resetsAt, and Retry-After the seconds until then.
+        Api.CreateAnswers.Enqueue(async r =>
+        {
+            r.Headers.RetryAfter = "12420";
+            await FakeVeoApi.Problem(r, 402, "over-budget", "The daily budget of 25.00 USD for 2026-12-07 (UTC) has 1.00 USD left, and this needs an estimated 3.20 USD: nothing was started or sent to fal.", extra: new JsonObject
+            {
+                ["estimatedUsd"] = 3.2,
+                ["budgetUsd"] = 25,
+                ["remainingUsd"] = 1,
+                ["day"] = "2026-12-07",
+                ["resetsAt"] = "2026-12-08T00:00:00+00:00",
+            });
+        });
+
+        var run = await CliRun.RunAsync(Api, "create", "-p", "x", "-i", "https://example.com/a.png", "--idempotency-key", "k-1");
+
+        Assert.Equal(ExitCodes.OverBudget, run.ExitCode);
+        Assert.Single(Api.To("POST", "/api/videos"));
+        string error = Assert.Single(run.Error.TrimEnd().Split('\n'));
+        Assert.Contains("Over the daily budget (402)", error, StringComparison.Ordinal);
+        Assert.Contains("The budget renews at 2026-12-08 00:00 UTC (in 3h 27m)", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("--idempotency-key", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("reach", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Create_OverTheDailyBudget_WithOnlyRetryAfter_StillSaysWhen()
+    {
+        Api.CreateAnswers.Enqueue(async r =>
+        {
+            r.Headers.RetryAfter = "600";
+            await FakeVeoApi.Problem(r, 402, "over-budget", "No room.");
+        });
+
+        var run = await CliRun.RunAsync(Api, "create", "-p", "x", "-i", "https://example.com/a.png");
+
+        Assert.Equal(ExitCodes.OverBudget, run.ExitCode);
+        Assert.Contains("The budget renews in 10m 00s", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Create_DoesNotRepeatA500_TheAppsOwnFailure()
     {
         Api.CreateAnswers.Enqueue(r => FakeVeoApi.Problem(r, 500, "internal", "Something broke."));

@@ -12,6 +12,9 @@ public enum ApiFailure
     /// <summary>The function key is missing or wrong (401, 403).</summary>
     Unauthorized,
 
+    /// <summary>The app's daily budget has no room for the job (402): nothing was started, and nothing will be until it renews.</summary>
+    OverBudget,
+
     /// <summary>The app could not be reached, did not answer in time, failed (5xx), or a download came up short.</summary>
     Unavailable,
 }

@@ -272,11 +272,28 @@ public sealed class VeoApiClient
             // A 409 "still in progress" is the wrong moment, not a refusal: it falls through to Unavailable (send it again).
             HttpStatusCode.Conflict when problem?.IsStarting != true => new(ApiFailure.Rejected, $"Conflict ({code}): {detail}.", status, problem),
             HttpStatusCode.UnprocessableEntity => new(ApiFailure.Rejected, $"Refused ({code}): {detail}.", status, problem),
+            HttpStatusCode.PaymentRequired => new(ApiFailure.OverBudget, $"Over the daily budget ({code}): {detail}.{BudgetRenewal(problem, response)}", status, problem),
             _ when IsRedirect(status) && response.Headers.Location is { } location => new(
                 ApiFailure.Unavailable,
                 $"The app at {app} redirects to {location.GetLeftPart(UriPartial.Authority)} ({code}): pass that as --app.",
                 status),
             _ => new(ApiFailure.Unavailable, $"{Sentence(Where(response.RequestMessage?.RequestUri))} answered {code}: {detail}.", status, problem),
+        };
+    }
+
+    /// <summary>
+    /// When a refused start can succeed: the problem's <c>resetsAt</c> (the app's clock, so also how far off by
+    /// <c>Retry-After</c>), else <c>Retry-After</c> alone. Sending the same request sooner only meets the same 402.
+    /// </summary>
+    private static string BudgetRenewal(Problem? problem, HttpResponseMessage response)
+    {
+        string? within = response.Headers.RetryAfter?.Delta is { } delta ? $"in {Rendering.Readable.Duration(delta)}" : null;
+        return (problem?.ResetsAt, within) switch
+        {
+            ({ } at, null) => $" The budget renews at {at.UtcDateTime:yyyy-MM-dd HH:mm} UTC.",
+            ({ } at, { } inTime) => $" The budget renews at {at.UtcDateTime:yyyy-MM-dd HH:mm} UTC ({inTime}).",
+            (null, { } inTime) => $" The budget renews {inTime}.",
+            _ => " The budget renews at midnight UTC.",
         };
     }
 

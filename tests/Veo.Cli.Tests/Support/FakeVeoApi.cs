@@ -261,7 +261,7 @@ internal sealed class FakeVeoApi : IAsyncDisposable
         await context.Response.Body.WriteAsync(Video);
     }
 
-    public static async Task Problem(HttpResponse response, int status, string type, string detail, JsonObject? errors = null)
+    public static async Task Problem(HttpResponse response, int status, string type, string detail, JsonObject? errors = null, JsonObject? extra = null)
     {
         response.StatusCode = status;
         response.ContentType = "application/problem+json";
@@ -275,6 +275,11 @@ internal sealed class FakeVeoApi : IAsyncDisposable
         if (errors is not null)
         {
             problem["errors"] = errors;
+        }
+
+        foreach (var (name, value) in extra ?? [])
+        {
+            problem[name] = value?.DeepClone();
         }
 
         await response.WriteAsync(problem.ToJsonString());
