@@ -318,12 +318,12 @@ internal static class ScaleOutBench
 
     // ---- shared ---------------------------------------------------------------------------------------------------
 
-    private const string ThisProcess = "this process";
-    private const string Sidecars = "sidecars";
-    private const string Workers = "workers";
-    private const string AzuriteRole = "Azurite";
+    internal const string ThisProcess = "this process";
+    internal const string Sidecars = "sidecars";
+    internal const string Workers = "workers";
+    internal const string AzuriteRole = "Azurite";
 
-    private static IEnumerable<(string, int)> Processes(ScaleOutRig rig, BenchAzurite azurite)
+    internal static IEnumerable<(string, int)> Processes(ScaleOutRig rig, BenchAzurite azurite)
     {
         yield return (ThisProcess, Environment.ProcessId);
         if (azurite.Azurite.ProcessId is { } node)
