@@ -9,7 +9,7 @@ namespace VeoFunctions.Bench;
 /// </summary>
 internal static class BenchRunner
 {
-    private static readonly string[] Sections = ["calls", "overhead", "overhead-azurestorage", "archive", "burst", "scaleout", "webhook-outage"];
+    private static readonly string[] Sections = ["calls", "overhead", "overhead-azurestorage", "archive", "burst", "scaleout", "webhook-outage", "budget"];
 
     /// <summary>host.json's extensions.durableTask.storageProvider.maxQueuePollingInterval, passed to the durable sidecar.</summary>
     public const string ProductionQueuePolling = "00:00:01";
@@ -165,6 +165,9 @@ internal static class BenchRunner
                     break;
                 case "webhook-outage":
                     await WebhookOutageBench.RunAsync(azurite);
+                    break;
+                case "budget":
+                    await BudgetBench.RunAsync(azurite);
                     break;
             }
 
