@@ -9,7 +9,7 @@ namespace VeoFunctions.Bench;
 /// </summary>
 internal static class BenchRunner
 {
-    private static readonly string[] Sections = ["calls", "overhead", "overhead-azurestorage", "archive", "burst", "scaleout", "webhook-outage", "manifest"];
+    private static readonly string[] Sections = ["calls", "overhead", "overhead-azurestorage", "archive", "burst", "scaleout", "webhook-outage", "manifest", "budget"];
 
     /// <summary>host.json's extensions.durableTask.storageProvider.maxQueuePollingInterval, passed to the durable sidecar.</summary>
     public const string ProductionQueuePolling = "00:00:01";
@@ -172,6 +172,9 @@ internal static class BenchRunner
                     break;
                 case "manifest":
                     await ManifestBench.RunAsync(azurite, variant);
+                    break;
+                case "budget":
+                    await BudgetBench.RunAsync(azurite);
                     break;
             }
 

@@ -53,7 +53,16 @@ public sealed class StartVideoJob(VideoRequestParser parser, JobScheduler schedu
         string jobId = key is null ? JobScheduler.NewJobId() : JobScheduler.JobIdFor(key);
         using var scope = Telemetry.JobLogScope.Begin(logger ?? NullLogger<StartVideoJob>.Instance, jobId);
         var quote = await spending.QuoteAsync(parsed.Draft.Request, cancellationToken).ConfigureAwait(false);
-        var outcome = await scheduler.ScheduleAsync(durable, jobId, parsed.Draft, JobScheduler.Fingerprint(body), callerChosenId: key is not null, cancellationToken, quote: quote).ConfigureAwait(false);
+        ScheduleOutcome outcome;
+        try
+        {
+            outcome = await scheduler.ScheduleAsync(durable, jobId, parsed.Draft, JobScheduler.Fingerprint(body), callerChosenId: key is not null, cancellationToken, quote: quote).ConfigureAwait(false);
+        }
+        catch (BudgetBusyException ex)
+        {
+            return Problems.Unavailable("budget-busy", "The daily budget is busy.", ex.Message, BudgetBusyException.RetryAfter);
+        }
+
         if (outcome == ScheduleOutcome.OverBudget)
         {
             var budget = await spending.BudgetAsync(quote, cancellationToken).ConfigureAwait(false);

@@ -84,7 +84,7 @@ public sealed class AudioRates
 /// <summary>Where the rates in force come from.</summary>
 public enum PriceSource
 {
-    /// <summary>fal's pricing API, scaling the configured table; the table while fal cannot be read.</summary>
+    /// <summary>fal's pricing API, scaling the configured table up (never under it); the table while fal cannot be read.</summary>
     Fal,
 
     /// <summary>The configured table only.</summary>

@@ -27,7 +27,7 @@ public sealed class StartVideoJobTests
     private StartVideoJob Function()
     {
         var containers = _storage.Containers();
-        var spending = TestMoney.Spending(containers, _time);
+        var spending = TestMoney.Spending(_storage, _time);
         var scheduler = new JobScheduler(new ImageStaging(containers), new JobClaims(containers, _time), new JobIndex(containers), Options.Create(_jobs), _time, spending);
         return new StartVideoJob(TestBodies.Parser(_jobs), scheduler, Options.Create(_jobs), spending);
     }

@@ -30,13 +30,13 @@ public sealed class BudgetInterleavingTests
     private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2025-06-01T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
     private readonly MoneyOptions _money = TestMoney.Options(dailyBudgetUsd: JobUsd);
 
-    private DailyBudget Budget() => new(_storage.Containers(), Options.Create(_money), _time, NullLogger<DailyBudget>.Instance);
+    private DailyBudget Budget() => TestMoney.Budget(_storage, _time, _money);
 
     private JobScheduler Scheduler()
     {
         var containers = _storage.Containers();
         return new JobScheduler(new ImageStaging(containers), new JobClaims(containers, _time), new JobIndex(containers), Options.Create(TestBodies.Jobs()), _time,
-            TestMoney.Spending(containers, _time, _money));
+            TestMoney.Spending(_storage, _time, _money));
     }
 
     // Generous: each waits for another start, running on the thread pool of a busy machine, to reach a step.

@@ -35,7 +35,7 @@ public sealed class SettleJobCostTests : IDisposable
 
     public void Dispose() => _fal.Dispose();
 
-    private DailyBudget Budget() => new(_storage.Containers(), Options.Create(_money), _time, NullLogger<DailyBudget>.Instance);
+    private DailyBudget Budget() => TestMoney.Budget(_storage, _time, _money);
 
     private async Task<JobCost> SettleAsync(string? requestId, FalBillingHint hint, bool final, bool adminKey = true)
     {
