@@ -168,14 +168,17 @@ public sealed class CreateCommandTests : StandInTest
         Assert.Contains("The budget renews in 10m 00s", run.Error, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Create_DoesNotRepeatA500_TheAppsOwnFailure()
+    /// <summary>The app's own failure (500) and a conflict other than "in progress" are answers, not moments: sent once.</summary>
+    [Theory]
+    [InlineData(500, "internal", ExitCodes.Unavailable)]
+    [InlineData(409, "conflict", ExitCodes.Rejected)]
+    public async Task Create_AnAnswerThatIsNotAMoment_IsNotSentAgain(int status, string type, int exitCode)
     {
-        Api.CreateAnswers.Enqueue(r => FakeVeoApi.Problem(r, 500, "internal", "Something broke."));
+        Api.CreateAnswers.Enqueue(r => FakeVeoApi.Problem(r, status, type, "Something else."));
 
         var run = await CliRun.RunAsync(Api, "create", "-p", "x", "-i", "https://example.com/a.png");
 
-        Assert.Equal(ExitCodes.Unavailable, run.ExitCode);
+        Assert.Equal(exitCode, run.ExitCode);
         Assert.Single(Api.To("POST", "/api/videos"));
     }
 
@@ -209,16 +212,6 @@ public sealed class CreateCommandTests : StandInTest
         Assert.Contains("Refused (422): This Idempotency-Key was already used for a different request", run.Error, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Create_AConflictOtherThanInProgress_IsNotSentAgain()
-    {
-        Api.CreateAnswers.Enqueue(r => FakeVeoApi.Problem(r, 409, "conflict", "Something else."));
-
-        var run = await CliRun.RunAsync(Api, "create", "-p", "x", "-i", "https://example.com/a.png");
-
-        Assert.Equal(ExitCodes.Rejected, run.ExitCode);
-        Assert.Single(Api.To("POST", "/api/videos"));
-    }
 
     [Theory]
     [InlineData("missing.png", "no such file")]
