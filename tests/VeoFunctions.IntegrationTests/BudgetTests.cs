@@ -19,7 +19,7 @@ namespace VeoFunctions.IntegrationTests;
 /// The daily budget on real storage: reservations under ETag concurrency in Azurite never overshoot, a refusal starts
 /// nothing at fal (both doors), and a job that ends without being billed gives its reservation back.
 /// </summary>
-[Collection(BatchesCollection.Name)]
+[Collection(BudgetCollection.Name)]
 public sealed class BudgetTests(Azurite azurite, Xunit.Abstractions.ITestOutputHelper output)
 {
     // The default job: 8 s of 720p with audio, $3.20.

@@ -31,11 +31,15 @@ public sealed class WorkerCrashTests(Azurite azurite, ITestOutputHelper output)
     public async Task Killed_WhileUploadingImages_BeforeSubmit_RestartedWorker_SubmitsOnceAndArchives()
     {
         await using var rig = await CrashRig.StartAsync(azurite, output);
+
+        // fal's storage holds every upload open until the kill: the worker is inside UploadImageToFal however fast or
+        // slow the machine (the upload answered at once, a fast worker used to have submitted before the kill).
+        string uploadsHang = rig.Fal.State.AddFault(new FaultRule { Kind = FaultKind.Stall, Target = RequestKind.UploadPut });
         string jobId = await rig.StartJobAsync(Job());
 
-        // The worker is inside UploadImageToFal: fal's storage has just seen the image's bytes arrive.
         await CrashRig.WaitUntilAsync(() => Task.FromResult(rig.Fal.State.GetCount(RequestKind.UploadPut) >= 1), "the image upload");
         await rig.KillWorkerAsync();
+        rig.Fal.State.RemoveFault(uploadsHang);
 
         Assert.Equal(0, rig.Fal.State.GetCount(RequestKind.Submit));
         Assert.False(await rig.SubmitIntentExistsAsync(jobId), "The dead worker had not even claimed the submit.");

@@ -149,11 +149,18 @@ public sealed class AzuriteCollection : ICollectionFixture<Azurite>
     public const string Name = "Azurite";
 }
 
-/// <summary>The app in process too: the manifest door's batches and the budget's concurrency, the heaviest of those.</summary>
+/// <summary>The app in process too: the manifest door's batches, the heaviest of those.</summary>
 [CollectionDefinition(Name)]
 public sealed class BatchesCollection : ICollectionFixture<Azurite>
 {
     public const string Name = "Batches";
+}
+
+/// <summary>The app in process too: the budget's concurrency (hundreds of starts at once), apart from the batches so the two long ones overlap.</summary>
+[CollectionDefinition(Name)]
+public sealed class BudgetCollection : ICollectionFixture<Azurite>
+{
+    public const string Name = "Budget";
 }
 
 /// <summary>The production backend in sidecar processes, the app's worker in another (crash and deploy tests).</summary>
