@@ -271,7 +271,9 @@ public sealed class ManifestTests(Azurite azurite, ITestOutputHelper output)
     public async Task AResultFileSomeoneElseWrote_NeverHoldsAJobUp_AndIsReplacedWithTheAppsOwn(string kind)
     {
         var logs = new CapturedLogs();
-        await using var pipeline = await Pipeline.StartAsync(azurite, new EmulatorOptions { GenerationTime = TimeSpan.FromSeconds(3) }, services: logs.AddTo);
+        var emulator = new EmulatorOptions();
+        emulator.Faults.Add(FaultRule.Generation(FaultKind.Held)); // fal generates only once the foreign file is in place
+        await using var pipeline = await Pipeline.StartAsync(azurite, emulator, services: logs.AddTo);
         var door = await ManifestDoor.OpenAsync(pipeline);
         await door.DropAndDeliverAsync("shared/run.json", Job("a"));
         string jobId = JobIds((await door.ReadResultAsync("shared/run.json"))!.Value).Single();
@@ -284,6 +286,8 @@ public sealed class ManifestTests(Azurite azurite, ITestOutputHelper output)
             _ => Enumerable.Repeat((byte)'[', 50 * 1024 * 1024).ToArray(),
         };
         await ManifestDoor.UploadAsync(door.Jobs, "shared/run.result.json", content);
+        await Poll.UntilAsync(() => pipeline.Fal.State.Submissions.Count == 1, Patience.Job, "the job's submission to fal");
+        pipeline.Fal.State.ReleaseHeld();
 
         // The job ends as usual: its orchestration completes, so its callback, settling and retention were not held up.
         Assert.Equal(OrchestrationRuntimeStatus.Completed, (await pipeline.WaitForJobAsync(jobId, TimeSpan.FromSeconds(120))).RuntimeStatus);

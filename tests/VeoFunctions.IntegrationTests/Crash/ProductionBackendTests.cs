@@ -70,17 +70,18 @@ public sealed class ProductionBackendTests(Azurite azurite, ITestOutputHelper ou
     {
         await using var rig = await CrashRig.StartAsync(azurite, output, new EmulatorOptions
         {
-            GenerationTime = TimeSpan.FromSeconds(3),
             // fal keeps retrying for as long as a slow machine takes to redeploy (about 10 min at most), and no status
             // check comes due meanwhile: only the retried webhook can end the wait.
             WebhookMaxAttempts = 1200,
             WebhookRetryMaxDelay = TimeSpan.FromMilliseconds(500),
         }, configure: (_, settings) => settings["Jobs:FirstStatusCheck"] = "00:20:00", appVersion: null);
+        rig.Fal.State.AddFault(FaultRule.Generation(FaultKind.Held)); // fal generates only once the worker is dead
         string oldJob = await rig.StartJobAsync(Job());
         await CrashRig.WaitUntilAsync(async () => await rig.GetPhaseAsync(oldJob) == "queued", "the first release's job waiting for fal", pollMilliseconds: 20);
         await rig.KillWorkerAsync();
         var oldWorker = rig.Worker!;
         Assert.Null(Assert.Single(rig.Fal.State.Submissions).CompletedAt);
+        rig.Fal.State.ReleaseHeld();
 
         await rig.DeployAsync(VideoJobOrchestrator.Version, whileDown: () => CrashRig.WaitUntilAsync(
             () => Task.FromResult(rig.Fal.State.WebhookDeliveries.Any(d => !d.Succeeded)), "fal's webhook refused while the app is down", pollMilliseconds: 20));

@@ -68,13 +68,15 @@ public sealed class WorkerCrashTests(Azurite azurite, ITestOutputHelper output)
     public async Task Killed_WhileWaitingForFal_WebhookArrivesDuringOutage_RestartedWorker_Archives()
     {
         // No status check comes due while the test runs, however slow the machine: only the webhook can end the wait.
-        await using var rig = await CrashRig.StartAsync(azurite, output, new EmulatorOptions { GenerationTime = TimeSpan.FromSeconds(3) },
+        await using var rig = await CrashRig.StartAsync(azurite, output,
             configure: (_, settings) => settings["Jobs:FirstStatusCheck"] = "00:20:00");
+        rig.Fal.State.AddFault(FaultRule.Generation(FaultKind.Held)); // fal generates only once the worker is dead
         string jobId = await rig.StartJobAsync(Job());
 
         // The orchestration has moved past submit and waits for fal's webhook.
         await CrashRig.WaitUntilAsync(async () => await rig.GetPhaseAsync(jobId) is "queued" or "generating", "the job waiting for fal", pollMilliseconds: 20);
         await rig.KillWorkerAsync();
+        rig.Fal.State.ReleaseHeld();
 
         // fal finishes and calls the webhook while no worker runs: the app's webhook function takes it (the event
         // is kept by the task hub), nothing is archived yet.
@@ -143,14 +145,15 @@ public sealed class WorkerCrashTests(Azurite azurite, ITestOutputHelper output)
         // fal retries a failed webhook delivery (here for about a minute): longer than the sidecar's restart.
         await using var rig = await CrashRig.StartAsync(azurite, output, new EmulatorOptions
         {
-            GenerationTime = TimeSpan.FromSeconds(2),
             WebhookMaxAttempts = 30,
             WebhookRetryMaxDelay = TimeSpan.FromSeconds(2),
         });
+        rig.Fal.State.AddFault(FaultRule.Generation(FaultKind.Held)); // fal generates only once the sidecar is dead
         string jobId = await rig.StartJobAsync(Job());
         await CrashRig.WaitUntilAsync(async () => await rig.GetPhaseAsync(jobId) is "queued" or "generating", "the job waiting for fal", pollMilliseconds: 20);
 
         await rig.KillSidecarAsync();
+        rig.Fal.State.ReleaseHeld();
 
         // The webhook cannot be raised while the task hub's front is down: fal gets errors and keeps retrying.
         await CrashRig.WaitUntilAsync(() => Task.FromResult(rig.Fal.State.WebhookDeliveries.Count(d => !d.Succeeded) >= 2), "failed webhook deliveries", pollMilliseconds: 20);
