@@ -31,10 +31,7 @@ public sealed class StudioTests(StudioFixture studio, ITestOutputHelper output) 
         long submits = app.Fal.State.GetCount(RequestKind.Submit);
         await using var page = await OpenStudioAsync(browser, app);
 
-        await page.TypeAsync("#prompt", "A red kite over the meadow, made in the Studio");
-        await UploadSamplesAsync(page);
-        await page.ClickAsync("#submit");
-        string jobId = await NewCardAsync(page);
+        string jobId = await MakeVideoAsync(page, "A red kite over the meadow, made in the Studio");
         await page.WaitForSelectorAsync(Card(jobId, "completed"), new WaitForSelectorOptions { Timeout = JobWaitMs });
 
         await page.ClickAsync($"{Card(jobId)} button.play");
@@ -115,10 +112,7 @@ public sealed class StudioTests(StudioFixture studio, ITestOutputHelper output) 
         try
         {
             await using var page = await OpenStudioAsync(browser, app);
-            await page.TypeAsync("#prompt", "A kite that never lands");
-            await UploadSamplesAsync(page);
-            await page.ClickAsync("#submit");
-            string jobId = await NewCardAsync(page);
+            string jobId = await MakeVideoAsync(page, "A kite that never lands");
             await page.WaitForSelectorAsync(Card(jobId, "generating"), new WaitForSelectorOptions { Timeout = JobWaitMs });
             await StudioFixture.ScreenshotAsync(await page.QuerySelectorAsync(Card(jobId)), "studio-running-card.png", output);
 
@@ -251,9 +245,12 @@ public sealed class StudioTests(StudioFixture studio, ITestOutputHelper output) 
         await (await page.QuerySelectorAsync("#images")).UploadFileAsync(
             Path.Combine(Repository.Root, "samples", "meadow.png"), Path.Combine(Repository.Root, "samples", "ball.jpg"));
 
-    // The job the page just made: its card is put first.
-    private static async Task<string> NewCardAsync(IPage page)
+    // Makes a video as a person does, and returns the id of the job the page shows for it (its card is put first).
+    private static async Task<string> MakeVideoAsync(IPage page, string prompt)
     {
+        await page.TypeAsync("#prompt", prompt);
+        await UploadSamplesAsync(page);
+        await page.ClickAsync("#submit");
         await page.WaitForFunctionAsync("() => !document.querySelector('#submit').disabled && document.querySelector('#gallery > li.card')", new WaitForFunctionOptions { Timeout = PageWaitMs });
         string problem = await TextAsync(page, "#form-problem");
         Assert.True(string.IsNullOrEmpty(problem), problem);
@@ -314,6 +311,8 @@ public sealed class StudioFixture(IMessageSink sink) : IAsyncLifetime
                 values["Jobs__ArchiveHorizon"] = "00:00:00.100";
                 values["Jobs__FirstRetryInterval"] = "00:00:00.500";
                 values["Jobs__MaxActivityAttempts"] = "2";
+                values["Jobs__FirstStatusCheck"] = "00:00:02"; // a job without a webhook yet (held at fal) shows its phase soon
+                values["Jobs__MaxStatusCheckInterval"] = "00:00:05";
             });
         _browser = await Chromium.LaunchAsync(chromium);
         sink.OnMessage(new DiagnosticMessage($"Studio browser tests: {await _browser.GetVersionAsync()} ({chromium})"));

@@ -224,7 +224,7 @@ $('create-form').addEventListener('submit', async (event) => {
     $('create-form').reset();
     chosen = [];
     showPreviews();
-    const status = { jobId: json.jobId, phase: 'validating', createdAt: new Date().toISOString(), cost: json.cost, timeline: [] };
+    const status = { jobId: json.jobId, phase: 'validating', createdAt: new Date().toISOString(), cost: json.cost, timeline: [], prompt: body.prompt };
     upsertCard(status, true);
     follow(json.jobId, 500);
     loadBudget().catch(() => {});
@@ -319,6 +319,7 @@ function renderCard(job) {
   li.setAttribute('aria-label', `Job ${job.jobId}, ${job.phase}`);
   li.append(el('p', { class: 'meta' }, `Started ${when(job.createdAt)}` + (job.queuePosition != null ? ` · position ${job.queuePosition} in fal's queue` : '')));
 
+  if (job.prompt) li.append(el('p', { class: 'prompt' }, job.prompt));
   if (job.video) li.append(videoPlayer(job));
   if (job.error) li.append(el('p', { class: 'problem' }, job.error));
   if (job.lastError) li.append(el('p', { class: 'problem' }, `Working through: ${job.lastError}`));
