@@ -109,6 +109,7 @@ public static class VeoFunctionsServices
         services.TryAddSingleton<JobClaims>();
         services.TryAddSingleton<JobIndex>();
         services.TryAddSingleton<VideoLinks>();
+        services.TryAddSingleton<Studio.StudioFiles>();
         return services;
     }
 

@@ -38,6 +38,7 @@ public sealed class ContractConformanceTests(Azurite azurite)
         var api = new Answers(http, ContractFiles.OpenApi());
 
         await api.CheckAsync(Get("/api/openapi.json"), "/openapi.json", HttpStatusCode.OK);
+        await api.CheckAsync(Get("/api/studio/nothing.html"), "/studio/{file}", HttpStatusCode.NotFound); // its files are HTML, script and style, held by StudioTests
         await api.CheckAsync(Get("/api/health"), "/health", HttpStatusCode.OK);
         await api.CheckAsync(Get("/api/budget"), "/budget", HttpStatusCode.OK);
 

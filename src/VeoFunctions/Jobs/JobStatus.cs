@@ -6,7 +6,8 @@ namespace VeoFunctions.Jobs;
 /// What <c>GET /api/videos/{jobId}</c> answers. <see cref="Timeline"/> says when the job entered each phase;
 /// <see cref="LastError"/> is a passing trouble it is working through; <see cref="Note"/> what a cancel achieved;
 /// <see cref="Salvaged"/> that the video came after the job had ended and was archived by its salvage run;
-/// <see cref="Cost"/> what it was estimated to cost and, once fal's billing shows it, what fal charged.
+/// <see cref="Cost"/> what it was estimated to cost and, once fal's billing shows it, what fal charged; <see cref="Prompt"/>
+/// what the caller asked for (read from the job's input, so a callback, which is made without it, leaves it out).
 /// </summary>
 public sealed record JobStatus(
     string JobId,
@@ -22,7 +23,8 @@ public sealed record JobStatus(
     IReadOnlyList<string>? Logs = null,
     string? Note = null,
     bool Salvaged = false,
-    Money.JobCost? Cost = null)
+    Money.JobCost? Cost = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Prompt = null)
 {
     /// <summary>The status document as the orchestration itself sees it (what a callback carries).</summary>
     public static JobStatus Of(string jobId, DateTimeOffset createdAt, DateTimeOffset at, JobProgress progress, bool salvaged)
@@ -48,6 +50,7 @@ public sealed record JobStatus(
             _ => progress?.Phase ?? JobPhase.Validating,
         };
         var output = instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? instance.ReadOutputAs<VideoJobResult>() : null;
+        var input = instance.SerializedInput is null ? null : instance.ReadInputAs<VideoJobInput>();
         string? error = phase is JobPhase.Failed or JobPhase.Cancelled && output is null
             ? progress?.Error ?? instance.FailureDetails?.ErrorMessage ?? "The job was stopped before it finished."
             : null;
@@ -64,7 +67,8 @@ public sealed record JobStatus(
             instance.IsCompleted ? null : progress?.LastError,
             progress?.Logs,
             progress?.Note,
-            Cost: progress?.Cost ?? Estimated(instance));
+            Cost: progress?.Cost ?? (input?.Quote is { } quote ? Money.JobCost.Pending(quote.Estimate) : null), // before the first step publishes, the estimate is in the input
+            Prompt: input?.Request.Prompt);
         return salvage is null || output is not null ? status : WithSalvage(status, salvage);
     }
 
@@ -97,10 +101,6 @@ public sealed record JobStatus(
             Cost = progress?.Cost is { ActualUsd: not null } billed ? billed : job.Cost ?? progress?.Cost,
         };
     }
-
-    // Before the job's first step publishes its progress, its estimate is in its input.
-    private static Money.JobCost? Estimated(OrchestrationMetadata instance) =>
-        instance.SerializedInput is null ? null : instance.ReadInputAs<VideoJobInput>()?.Quote is { } quote ? Money.JobCost.Pending(quote.Estimate) : null;
 
     private static string Name(JobPhase phase) => phase.ToString().ToLowerInvariant();
 }

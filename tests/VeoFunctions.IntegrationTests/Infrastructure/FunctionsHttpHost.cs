@@ -54,6 +54,7 @@ public sealed class FunctionsHttpHost : IAsyncDisposable
         app.MapPost("/api/manifests/run", Door<RunManifest>((f, ctx) => f.RunAsync(ctx.Request, durable, ctx.RequestAborted)));
         app.MapPost("/api/fal/webhook", Door<ReceiveFalWebhook>((f, ctx) => f.RunAsync(ctx.Request, durable, ctx.RequestAborted)));
         app.MapGet("/api/openapi.json", Door<GetOpenApi>((f, ctx) => Task.FromResult(f.Run(ctx.Request))));
+        app.MapGet("/api/studio/{file}", Door<GetStudio>((f, ctx) => Task.FromResult(f.Run(ctx.Request, (string)ctx.GetRouteValue("file")!))));
 
         await app.StartAsync();
         return new FunctionsHttpHost(app, new Uri($"http://127.0.0.1:{port}"));

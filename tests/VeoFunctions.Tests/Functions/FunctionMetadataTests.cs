@@ -38,6 +38,7 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
         [nameof(DownloadVideo)] = ("get", "videos/{jobId}/video", "Function"),
         [nameof(RunManifest)] = ("post", "manifests/run", "Function"),
         [nameof(GetOpenApi)] = ("get", "openapi.json", "Anonymous"),
+        [nameof(GetStudio)] = ("get", "studio/{file}", "Anonymous"),
     };
 
     // --- (a) the build's functions.metadata ---
@@ -128,6 +129,7 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
     [InlineData(nameof(GetBudget))]
     [InlineData(nameof(GetHealth))]
     [InlineData(nameof(GetOpenApi))]
+    [InlineData(nameof(GetStudio))]
     public void EachHttpFunctionWithoutAJob_HasItsTriggerRouteMethodAndAuthLevel_AndNoDurableClient(string name)
     {
         var function = Function(BuiltMetadata(), name);

@@ -36,4 +36,25 @@ public sealed class JobStatusCostTests
         Assert.Equal(Billed, status.Cost);
         Assert.False(status.Cost!.IsEstimate);
     }
+
+    [Fact]
+    public void TheStatus_NamesTheJobsPrompt_FromItsInput_AndACallbacksDocumentLeavesItOut()
+    {
+        var input = new VideoJobInput(JobId, new VideoRequest("A heron at dawn"), [new ImageSource(0, "https://images.example/heron.png", null)],
+            new Uri($"https://app.example/api/fal/webhook?job={JobId}&token=0a1b2c3d"), JobTiming.From(new JobOptions()), Created);
+        var instance = Instance(OrchestrationRuntimeStatus.Running, new JobProgress(JobPhase.Generating, "req-1"));
+        instance = new OrchestrationMetadata(instance.Name, instance.InstanceId)
+        {
+            RuntimeStatus = instance.RuntimeStatus,
+            CreatedAt = instance.CreatedAt,
+            LastUpdatedAt = instance.LastUpdatedAt,
+            SerializedCustomStatus = instance.SerializedCustomStatus,
+            SerializedInput = FakeDurableClient.Converter.Serialize(input),
+            DataConverter = FakeDurableClient.Converter,
+        };
+
+        Assert.Equal("A heron at dawn", JobStatus.From(instance).Prompt);
+        Assert.Contains("\"prompt\":\"A heron at dawn\"", System.Text.Json.JsonSerializer.Serialize(JobStatus.From(instance), System.Text.Json.JsonSerializerOptions.Web), StringComparison.Ordinal);
+        Assert.DoesNotContain("prompt", System.Text.Json.JsonSerializer.Serialize(JobStatus.Of(JobId, Created, Created, new JobProgress(JobPhase.Generating), salvaged: false), System.Text.Json.JsonSerializerOptions.Web), StringComparison.Ordinal);
+    }
 }
