@@ -15,6 +15,7 @@ namespace VeoFunctions.RealHostTests;
 /// without the key header, put a secret in a URL, run a script its policy does not allow).
 /// </summary>
 [Trait("Category", "RealHost")]
+[Trait("Tier", "Browser")] // scripts/test runs them in a lane of their own
 [Collection(RealHostCollection.Name)]
 public sealed class StudioTests(StudioFixture studio, ITestOutputHelper output) : IClassFixture<StudioFixture>
 {
