@@ -6,7 +6,7 @@ using Veo.Cli.Api;
 namespace Veo.Cli.Tests;
 
 /// <summary>
-/// The commands of README.md (and of CONTRIBUTING.md and docs/*.md) stay runnable as pasted: every path a fenced bash
+/// The commands of README.md (and of CONTRIBUTING.md, CHANGELOG.md and docs/*.md) stay runnable as pasted: every path a fenced bash
 /// block names exists in the repository, and every <c>veo</c> line (also as <c>dotnet run --project src/Veo.Cli -- …</c>)
 /// is accepted by veo's own command parser.
 /// And every relative link in those files leads to a file of the repository (and to a heading there, when
@@ -61,6 +61,25 @@ public sealed partial class DocsTests
         Assert.Equal(
             ["create -p A fox -i samples/ball.jpg --watch", "--app https://your-app.azurewebsites.net --key x list", "manifest run x"],
             lines);
+    }
+
+    [Fact]
+    public void TheReadme_FitsOnAPage()
+    {
+        // Issue 19: at most 200 lines; what does not fit belongs in docs/.
+        int lines = Read("README.md").TrimEnd('\n').Split('\n').Length;
+        Assert.True(lines <= 200, $"README.md has {lines} lines; at most 200 fit on a page: move the detail to docs/.");
+    }
+
+    [Fact]
+    public void TheTestRunsLastLine_AsTheReadmeQuotesIt_IsTheLineScriptsTestPrints()
+    {
+        // The whole suite's run cannot be a test of its own; its closing line is held to the printf that writes it.
+        var format = SummaryPrintf().Match(Read("scripts/test"));
+        Assert.True(format.Success, "scripts/test prints no 'N passed, N failed, N skipped' line");
+        var quoted = Regex.Match(Read("README.md"), @"one line for the whole suite, such as\s+`([^`]+)`");
+        Assert.True(quoted.Success, "README.md quotes no closing line of the test run");
+        Assert.Matches("^" + Regex.Escape(format.Groups[1].Value).Replace("%d", @"\d+", StringComparison.Ordinal) + "$", quoted.Groups[1].Value);
     }
 
     [Fact]
@@ -229,18 +248,19 @@ public sealed partial class DocsTests
         }
     }
 
-    /// <summary>README.md, CONTRIBUTING.md and docs/*.md, relative to the repository.</summary>
+    /// <summary>README.md, CONTRIBUTING.md, CHANGELOG.md and docs/*.md, relative to the repository.</summary>
     private static List<string> DocFiles() =>
-        [.. new[] { "README.md", "CONTRIBUTING.md" }.Where(f => File.Exists(Path.Combine(Root, f))),
+        [.. new[] { "README.md", "CONTRIBUTING.md", "CHANGELOG.md" }.Where(f => File.Exists(Path.Combine(Root, f))),
             .. Directory.GetFiles(Path.Combine(Root, "docs"), "*.md").Select(f => Path.GetRelativePath(Root, f)).Order(StringComparer.Ordinal)];
 
     private static IEnumerable<string> BashBlocks(string markdown) => BashBlock().Matches(markdown).Select(m => m.Groups[1].Value);
 
     private static string WithoutCode(string markdown) => InlineCode().Replace(FencedBlock().Replace(markdown, ""), "");
 
-    /// <summary>The anchors GitHub gives a file's headings.</summary>
+    /// <summary>The anchors GitHub gives a file's headings, and its own <c>&lt;a id="…"&gt;</c> anchors.</summary>
     private static HashSet<string> Anchors(string markdown) =>
-        [.. Heading().Matches(FencedBlock().Replace(markdown, "")).Select(m => AnchorRemoved().Replace(m.Groups[1].Value.Trim().ToLowerInvariant(), "").Replace(' ', '-'))];
+        [.. Heading().Matches(FencedBlock().Replace(markdown, "")).Select(m => AnchorRemoved().Replace(m.Groups[1].Value.Trim().ToLowerInvariant(), "").Replace(' ', '-')),
+            .. HtmlAnchor().Matches(markdown).Select(m => m.Groups[1].Value)];
 
     private static string Read(string file) => File.ReadAllText(Path.Combine(Root, file)).ReplaceLineEndings("\n");
 
@@ -256,6 +276,9 @@ public sealed partial class DocsTests
 
         throw new InvalidOperationException("No VeoFunctions.sln above " + AppContext.BaseDirectory);
     }
+
+    [GeneratedRegex(@"printf ""(%d passed[^""]*)\\n""")]
+    private static partial Regex SummaryPrintf();
 
     [GeneratedRegex(@"```bash\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex BashBlock();
@@ -283,6 +306,9 @@ public sealed partial class DocsTests
 
     [GeneratedRegex(@"^#{1,6}\s+(.+)$", RegexOptions.Multiline)]
     private static partial Regex Heading();
+
+    [GeneratedRegex(@"<a id=""([\w-]+)""></a>")]
+    private static partial Regex HtmlAnchor();
 
     [GeneratedRegex(@"[^\p{L}\p{Nd}\s_-]")]
     private static partial Regex AnchorRemoved();

@@ -11,6 +11,7 @@ namespace VeoFunctions.RealHostTests;
 /// (shim/func) runs the real Functions host instead; what the real host does differently from a local
 /// <c>func start</c> (building the app, keys) is the stand-in's business, not the user's commands'.
 /// It uses run-local's fixed ports (7071, 9500, 10000–10002) and writes demo.mp4 and ball.mp4 at the repository root.
+/// Every terminal frame of the README and docs/ is held against what this run printed (<see cref="Frames"/>).
 /// </summary>
 [Trait("Category", "RealHost")]
 [Collection(RealHostCollection.Name)] // one host at a time: two cores
@@ -35,6 +36,8 @@ public sealed partial class QuickstartTests(ITestOutputHelper output)
             environment["VEO_START_HOST"] = Path.GetFullPath(Path.Combine(Repository.Root, "..", "shared", "functions-host", "start-host"));
         }
 
+        var erred = new List<string>();
+        string watched = string.Empty;
         output.WriteLine($"Host: {(environment.Count > 0 ? "the stand-in func over " : string.Empty)}{launcher.Description}");
         using var runLocal = Script.Start(["-c", first], environment);
         string Printed() => runLocal.Printed;
@@ -50,6 +53,8 @@ public sealed partial class QuickstartTests(ITestOutputHelper output)
             Assert.True(IsMp4(made), $"{made} is not an MP4:\n{said}");
             output.WriteLine(Printed());
             output.WriteLine(said);
+            watched = said;
+            erred.AddRange(await ErrorsAsync(ErrorsWhileRunning));
         }
         finally
         {
@@ -66,7 +71,56 @@ public sealed partial class QuickstartTests(ITestOutputHelper output)
 
         int[] listening = [.. RunLocalPorts.Where(Listens)];
         Assert.True(listening.Length == 0, $"run-local left something listening on {string.Join(", ", listening)}");
+
+        erred.AddRange(await ErrorsAsync(ErrorsOnceStopped));
+        output.WriteLine(string.Join('\n', erred));
+
+        // The README's frame of run-local and the closing line it quotes; docs/cli.md's frame of a watch in a pipe.
+        Frames.AssertContains(Frames.In("README.md", f => f.Contains("VeoFunctions is running:", StringComparison.Ordinal)), runLocal.Printed, "run-local in the README");
+        Frames.AssertContains(ReadmeQuotedEnd(), runLocal.Printed, "run-local's last line as the README quotes it");
+        Frames.AssertShows(Frames.In(Path.Combine("docs", "cli.md"), f => f.Contains("Idempotency-Key:", StringComparison.Ordinal)), watched, "veo create --watch --out in docs/cli.md");
+
+        // docs/cli.md's error lines: each is what one of these commands printed, in the frame's order.
+        string errors = Frames.In(Path.Combine("docs", "cli.md"), f => f.StartsWith("veo: ", StringComparison.Ordinal));
+        Assert.Equal(erred.Count, errors.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Frames.AssertShows(errors, string.Join('\n', erred), "veo's errors in docs/cli.md");
+
+        // Every frame of the README and docs/ is one of those above.
+        Assert.Equal(3, Frames.All().Count);
     }
+
+    // What the error frame of docs/cli.md shows, in its order: input the app refuses, a job it does not have, an image
+    // veo refuses before sending anything (made below), and (once run-local has stopped) an app that is not there.
+    private static readonly string[] ErrorsWhileRunning =
+    [
+        """create -p "$(printf 'x%.0s' {1..5210})" -i https://10.0.0.5/cat.png""",
+        "status nosuchjob",
+        "create -p \"A fox\" -i photo.gif",
+    ];
+
+    private static readonly string[] ErrorsOnceStopped = ["list"];
+
+    /// <summary>Runs each veo command (as run-local does, from the built CLI) and keeps the one error line it printed.</summary>
+    private static async Task<List<string>> ErrorsAsync(string[] commands)
+    {
+        string folder = Directory.CreateTempSubdirectory("veo-errors-").FullName;
+        await File.WriteAllBytesAsync(Path.Combine(folder, "photo.gif"), "GIF89a\u0001\u0000\u0001\u0000"u8.ToArray());
+        var lines = new List<string>();
+        foreach (string command in commands)
+        {
+            var (exit, said) = await Script.PastedAsync($"cd '{folder}' && dotnet run --no-build --project '{Path.Combine(Repository.Root, "src", "Veo.Cli")}' -- {command}", Patience);
+            string[] errors = [.. said.Split('\n').Where(l => l.StartsWith("veo: ", StringComparison.Ordinal))];
+            Assert.True(exit != 0 && errors.Length == 1, $"veo {command} exited {exit}, printing:\n{said}");
+            lines.Add(errors[0]);
+        }
+
+        Directory.Delete(folder, recursive: true);
+        return lines;
+    }
+
+    /// <summary>The closing line of run-local --demo as the README quotes it.</summary>
+    private static string ReadmeQuotedEnd() =>
+        QuotedEnd().Match(File.ReadAllText(Path.Combine(Repository.Root, "README.md"))) is { Success: true } m ? m.Groups[1].Value : throw new InvalidOperationException("The README quotes no 'Your first video is …' line.");
 
     private static readonly int[] RunLocalPorts = [7071, 9500, 10000, 10001, 10002];
 
@@ -118,6 +172,9 @@ public sealed partial class QuickstartTests(ITestOutputHelper output)
 
     [GeneratedRegex(@"## Quickstart.*?```bash\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex QuickstartBlock();
+
+    [GeneratedRegex(@"`(Your first video is [^`]*)`")]
+    private static partial Regex QuotedEnd();
 
     [GeneratedRegex(@"--out (\S+)")]
     private static partial Regex OutOption();

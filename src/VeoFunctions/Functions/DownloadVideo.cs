@@ -38,7 +38,7 @@ public sealed class DownloadVideo(VideoLinks links)
 
         if (await links.LinkAsync(video, cancellationToken).ConfigureAwait(false) is not { DownloadUrl: { } url })
         {
-            return Problems.Unavailable("link-unavailable", "No download link can be made now.", "Storage did not grant a download link; try again shortly.", TimeSpan.FromSeconds(5));
+            return Problems.Unavailable(ProblemKind.LinkUnavailable, "No download link can be made now.", "Storage did not grant a download link; try again shortly.", TimeSpan.FromSeconds(5));
         }
 
         return new LinkRedirect(url);

@@ -38,11 +38,11 @@ public sealed class RunManifest(ManifestIntake intake, IOptions<StorageOptions> 
         catch (AggregateException ex)
         {
             // Some entries could not be started (each gave back its claim and reservation): running it again starts them.
-            return Problems.Unavailable("manifest-incomplete", "Some of the manifest's jobs could not be started.", ex.Message, TimeSpan.FromSeconds(30));
+            return Problems.Unavailable(ProblemKind.ManifestIncomplete, "Some of the manifest's jobs could not be started.", ex.Message, TimeSpan.FromSeconds(30));
         }
         catch (Money.BudgetBusyException ex)
         {
-            return Problems.Unavailable("budget-busy", "The daily budget is busy.", ex.Message, Money.BudgetBusyException.RetryAfter);
+            return Problems.Unavailable(ProblemKind.BudgetBusy, "The daily budget is busy.", ex.Message, Money.BudgetBusyException.RetryAfter);
         }
 
         return outcome switch

@@ -60,7 +60,7 @@ public sealed class StartVideoJob(VideoRequestParser parser, JobScheduler schedu
         }
         catch (BudgetBusyException ex)
         {
-            return Problems.Unavailable("budget-busy", "The daily budget is busy.", ex.Message, BudgetBusyException.RetryAfter);
+            return Problems.Unavailable(ProblemKind.BudgetBusy, "The daily budget is busy.", ex.Message, BudgetBusyException.RetryAfter);
         }
 
         if (outcome == ScheduleOutcome.OverBudget)

@@ -326,7 +326,7 @@ public sealed class StartVideoJobTests
 
         // draft-ietf-httpapi-idempotency-key-header: a key reused with another payload is 422, not 409.
         AssertProblem(result, StatusCodes.Status422UnprocessableEntity);
-        Assert.Equal(Problems.IdempotencyKeyReusedType, ((ProblemDetails)((ObjectResult)result).Value!).Type);
+        Assert.Equal(ProblemKind.IdempotencyKeyReused.Type, ((ProblemDetails)((ObjectResult)result).Value!).Type);
         _durable.VerifyScheduled(1);
     }
 
@@ -413,7 +413,7 @@ public sealed class StartVideoJobTests
 
         // draft-ietf-httpapi-idempotency-key-header: a request whose first copy is still being processed is 409.
         AssertProblem(result, StatusCodes.Status409Conflict);
-        Assert.Equal(Problems.IdempotencyKeyInProgressType, ((ProblemDetails)((ObjectResult)result).Value!).Type);
+        Assert.Equal(ProblemKind.IdempotencyKeyInProgress.Type, ((ProblemDetails)((ObjectResult)result).Value!).Type);
         var context = new DefaultHttpContext();
         Assert.IsAssignableFrom<ObjectResult>(result).OnFormatting(new ActionContext(context, new RouteData(), new ActionDescriptor()));
         Assert.Equal("1", context.Response.Headers.RetryAfter.ToString());

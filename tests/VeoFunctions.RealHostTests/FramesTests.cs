@@ -1,0 +1,37 @@
+using VeoFunctions.RealHostTests.Infrastructure;
+
+namespace VeoFunctions.RealHostTests;
+
+/// <summary>
+/// The comparison QuickstartTests makes between a frame of the docs and a run (no host needed): another run of the same
+/// command passes whatever its ids, times and the poll's timing, and a frame drawn by hand instead of captured fails.
+/// </summary>
+public sealed class FramesTests
+{
+    private static string WatchFrame() => Frames.In(Path.Combine("docs", "cli.md"), f => f.Contains("Idempotency-Key:", StringComparison.Ordinal));
+
+    [Fact]
+    public void AnotherRunOfTheSameCommand_ShowsTheFrame()
+    {
+        // Other ids, times, sizes of the same order, and a phase seen twice by a slower poll.
+        string another = WatchFrame()
+            .Replace("veo-0ba5eb15a3eb37dc4946ea71ea7024a4", "veo-348f1d7d6f733c8c61e328adf38fc86f", StringComparison.Ordinal)
+            .Replace("k2abfda5edb00816ef58edc84ad33c81", "k70d64d65246b83e5d046fbcf1ae438c", StringComparison.Ordinal)
+            .Replace("258894ef-3261-45e0-9d18-e686c1a3c2bf", "75ef582a-5004-4c09-990c-07592af66181", StringComparison.Ordinal)
+            .Replace("4.3s", "14s", StringComparison.Ordinal)
+            .Replace("  0:00 uploading", "  0:01 validating\n  0:03 uploading", StringComparison.Ordinal)
+            .Replace("…/ball.mp4", Repository.Root + "/ball.mp4", StringComparison.Ordinal);
+
+        Frames.AssertShows(WatchFrame(), another, "the watch");
+    }
+
+    [Fact]
+    public void AFrameDrawnByHand_IsNotWhatTheRunPrinted()
+    {
+        // docs/cli.md's frame before it was captured: fal's emulator never shows generating, logs or trouble.
+        string drawn = "Idempotency-Key: veo-0ba5eb15a3eb37dc4946ea71ea7024a4\n  0:00 validating\n  0:14 generating\n       fal: Starting Veo 3.1\n  1:27 completed\n"
+            + "Saved …/ball.mp4 (2.5 KB, 2515 bytes as archived).";
+
+        Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => Frames.AssertShows(drawn, WatchFrame(), "the watch"));
+    }
+}
