@@ -21,12 +21,19 @@ namespace VeoFunctions.Manifests;
 /// </summary>
 public sealed partial class ManifestIntake(
     ManifestParser parser, JobScheduler scheduler, ManifestResults results, BlobContainers containers, BlobServiceClient service,
-    IOptions<StorageOptions> storage, IOptions<ImageOptions> images, IOptions<JobOptions> jobs, JobSpending spending, JobClaims claims, TimeProvider time, ILogger<ManifestIntake> logger)
+    IOptions<StorageOptions> storage, IOptions<ImageOptions> images, IOptions<JobOptions> jobs, JobSpending spending, JobClaims claims, EarlierManifestJobs earlierJobs, TimeProvider time, ILogger<ManifestIntake> logger)
 {
     /// <summary>How many jobs of a batch are started at once.</summary>
     private const int StartConcurrency = 8;
 
-    public async Task<ManifestIntakeOutcome> AcceptAsync(DurableTaskClient durable, string container, string name, CancellationToken cancellationToken)
+    public Task<ManifestIntakeOutcome> AcceptAsync(DurableTaskClient durable, string container, string name, CancellationToken cancellationToken) =>
+        AcceptAsync(durable, container, name, retryFailed: false, cancellationToken);
+
+    /// <param name="retryFailed">
+    /// Also start a new attempt of each entry whose last job ended failed or cancelled (a redrive of failed entries); one
+    /// running or completed is left as it is.
+    /// </param>
+    public async Task<ManifestIntakeOutcome> AcceptAsync(DurableTaskClient durable, string container, string name, bool retryFailed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(durable);
 
@@ -66,9 +73,9 @@ public sealed partial class ManifestIntake(
             return ManifestIntakeOutcome.Rejected;
         }
 
-        ready = await WithoutLegacyJobsAsync(container, name, etag, ready, cancellationToken).ConfigureAwait(false);
-        var quotes = await spending.QuoteAllAsync(ready.Select(job => job.Draft.Request).ToList(), cancellationToken).ConfigureAwait(false);
-        var entries = ready.Select((job, i) => (Job: job, JobId: ManifestJobIds.For(container, name, job), Quote: quotes[i])).ToList();
+        var attempts = await AttemptsAsync(durable, container, name, etag, ready, retryFailed, cancellationToken).ConfigureAwait(false);
+        var quotes = await spending.QuoteAllAsync(attempts.Select(a => a.Job.Draft.Request).ToList(), cancellationToken).ConfigureAwait(false);
+        var entries = attempts.Select((a, i) => (a.Job, a.JobId, a.Attempt, Quote: quotes[i])).ToList();
         // The batch's reservation names this delivery as its holder: each job's start takes its entry over (JobScheduler),
         // so what this delivery gives back below is never a reservation a start now relies on.
         string holder = "manifest-" + Guid.NewGuid().ToString("N");
@@ -84,7 +91,7 @@ public sealed partial class ManifestIntake(
         try
         {
             await results.StartAsync(container, name, etag,
-                entries.Select(e => new ManifestResultJob(e.Job.Index, e.Job.Id, e.JobId, results.StatusUrl(e.JobId), "running", Cost: JobCost.Pending(e.Quote.Estimate), Version: etag, StartedAt: startedAt)).ToList(),
+                entries.Select(e => new ManifestResultJob(e.Job.Index, e.Job.Id, e.JobId, results.StatusUrl(e.JobId), "running", Cost: JobCost.Pending(e.Quote.Estimate), Version: etag, StartedAt: startedAt, Attempt: e.Attempt)).ToList(),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (Exception) when (reservation is { Created.Count: > 0 })
@@ -124,7 +131,7 @@ public sealed partial class ManifestIntake(
                 await ReleaseUnclaimedAsync(failed.Where(f => reservation.Created.Contains(f.JobId)).ToList(), holder).ConfigureAwait(false);
             }
 
-            throw new AggregateException($"Manifest {name}: {failures.Count} of {entries.Count} job(s) could not be started; the trigger's retry starts them.", failures);
+            throw new ManifestIncompleteException(name, entries.Count, failures);
         }
 
         Log.Started(logger, name, entries.Count);
@@ -169,19 +176,43 @@ public sealed partial class ManifestIntake(
         }
     }
 
-    // The previous release named a job after the blob's ETag. This exact version, served by it and redelivered after an
-    // upgrade, has its jobs under those ids already: they are not started again under the new ones.
-    private async Task<List<ManifestJob>> WithoutLegacyJobsAsync(string container, string name, string etag, List<ManifestJob> ready, CancellationToken cancellationToken)
+    // Which job each entry is to start (or find started): its own, unless an earlier release started one for it; with
+    // retryFailed, the attempt after its ended failed ones. Attempt n's id comes from the entry's and n, so concurrent or
+    // retried redrives name the same job and its claim starts it once.
+    private async Task<List<(ManifestJob Job, string JobId, int Attempt)>> AttemptsAsync(
+        DurableTaskClient durable, string container, string name, string etag, List<ManifestJob> ready, bool retryFailed, CancellationToken cancellationToken)
     {
-        var legacy = new bool[ready.Count];
+        var earlier = await earlierJobs.FindAsync(container, name, etag, ready, cancellationToken).ConfigureAwait(false);
+        var attempts = new (ManifestJob Job, string JobId, int Attempt)?[ready.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, ready.Count), new ParallelOptions { MaxDegreeOfParallelism = StartConcurrency, CancellationToken = cancellationToken }, async (i, ct) =>
-            legacy[i] = await claims.FindAsync(ManifestJobIds.LegacyFor(container, name, etag, ready[i]), ct).ConfigureAwait(false) is not null).ConfigureAwait(false);
-        if (legacy.Any(started => started))
         {
-            Log.StartedByPreviousRelease(logger, name, legacy.Count(started => started));
+            string own = earlier[i] ?? ManifestJobIds.For(container, name, ready[i]);
+            int attempt = 0;
+            while (retryFailed && await EndedWithoutVideoAsync(durable, container, name, ManifestJobIds.AttemptFor(own, attempt), ct).ConfigureAwait(false))
+            {
+                attempt++;
+            }
+
+            // A job an earlier release started is that release's: it is found, never started again under its id.
+            attempts[i] = attempt == 0 && earlier[i] is not null ? null : (ready[i], ManifestJobIds.AttemptFor(own, attempt), attempt);
+        }).ConfigureAwait(false);
+        return [.. attempts.OfType<(ManifestJob, string, int)>()];
+    }
+
+    // Failed or cancelled, as the job's status says (or, once its history is purged, its result record).
+    private async Task<bool> EndedWithoutVideoAsync(DurableTaskClient durable, string container, string name, string jobId, CancellationToken cancellationToken)
+    {
+        string? phase;
+        if (await durable.FindJobAsync(jobId, withInputsAndOutputs: true, cancellationToken).ConfigureAwait(false) is { } instance)
+        {
+            phase = (await durable.StatusOfAsync(instance, cancellationToken).ConfigureAwait(false)).Phase;
+        }
+        else
+        {
+            phase = (await results.FindRecordAsync(container, name, jobId, cancellationToken).ConfigureAwait(false))?.Phase;
         }
 
-        return ready.Where((_, i) => !legacy[i]).ToList();
+        return phase is "failed" or "cancelled";
     }
 
     // The whole batch or none of it. Jobs already claimed (a redelivered event) hold their reservation already, or
@@ -304,9 +335,6 @@ public sealed partial class ManifestIntake(
 
         [LoggerMessage(6005, LogLevel.Warning, "Manifest {Manifest} refused: its jobs need an estimated {NeededUsd} USD, more than is left of today's budget; nothing was started")]
         public static partial void OverBudget(ILogger logger, string manifest, decimal neededUsd);
-
-        [LoggerMessage(6006, LogLevel.Information, "Manifest {Manifest}: {Count} job(s) of this version were started by the previous release under its ids; not started again")]
-        public static partial void StartedByPreviousRelease(ILogger logger, string manifest, int count);
 
         [LoggerMessage(6007, LogLevel.Error, "Manifest {Manifest}: job {JobId} could not be started; nothing of it was spent, and the trigger's retry starts it")]
         public static partial void EntryFailed(ILogger logger, Exception exception, string manifest, string jobId);
