@@ -140,6 +140,8 @@ internal sealed class FakeVeoApi : IAsyncDisposable
         app.MapGet("/api/videos/{jobId}/video", (string jobId, HttpResponse response) => VideoRedirectAsync(jobId, response));
         app.MapPost("/api/videos/{jobId}/cancel", (string jobId, HttpResponse response) => ControlAsync(jobId, response, "cancelRequested"));
         app.MapPost("/api/videos/{jobId}/resume", (string jobId, HttpResponse response) => ControlAsync(jobId, response, "resumeRequested"));
+        app.MapPost("/api/manifests/run", (HttpContext context) =>
+            context.Response.WriteAsJsonAsync(new JsonObject { ["manifest"] = context.Request.Query["name"].ToString(), ["outcome"] = "started" }));
         app.MapGet("/blob/{name}", BlobAsync);
     }
 
