@@ -6,6 +6,7 @@ using Azure.Storage.Blobs.Models;
 using FalEmulator;
 using Microsoft.DurableTask.Client;
 using VeoFunctions.IntegrationTests.Infrastructure;
+using VeoFunctions.Manifests;
 using VeoFunctions.Testing;
 using Xunit.Abstractions;
 
@@ -397,6 +398,193 @@ public sealed class ManifestTests(Azurite azurite, ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         using var notAManifest = await pipeline.Http.PostAsync(new Uri("/api/manifests/run?name=lost/run.result.json", UriKind.Relative), null);
         Assert.Equal(HttpStatusCode.BadRequest, notAManifest.StatusCode);
+    }
+
+    // --- 3b. Edits that change no video, earlier releases' jobs, redrive of failed entries ---
+
+    [Fact]
+    public async Task IdLessEntries_InsertedOrRemoved_OrANewBatchCallbackAndPriority_StartOnlyTheNewEntry()
+    {
+        await using var receiver = await CallbackReceiver.StartAsync();
+        await using var pipeline = await Pipeline.StartAsync(azurite, settings: new Dictionary<string, string?> { ["Callbacks:SigningSecret"] = Secret });
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        JsonObject A() => Job(prompt: "A fox runs through fresh snow");
+        JsonObject B() => Job(prompt: "A dog chases a ball");
+        JsonObject C() => Job(prompt: "A heron fishes at dawn");
+        JsonObject Z() => Job(prompt: "A whale breaches at dusk");
+        const string Name = "edits/run.json";
+
+        await door.DropAndDeliverAsync(Name, Batch(A(), B(), C()));
+        var first = JobIds(await WaitForJobsAsync(door, Name, total: 3));
+        Assert.Equal(3, pipeline.Fal.State.GetCount(RequestKind.Submit));
+
+        // A new scene put at the top: it alone is new; the three keep their jobs though each moved down one place.
+        await door.DropAndDeliverAsync(Name, Batch(Z(), A(), B(), C()));
+        var inserted = JobIds(await WaitForJobsAsync(door, Name, total: 4));
+        Assert.Equal(4, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        Assert.Equal(first, inserted.Intersect(first));
+
+        // One removed: nothing new for the others that moved up.
+        await door.DropAndDeliverAsync(Name, Batch(Z(), A(), C()));
+        Assert.Equal(inserted, JobIds(await WaitForJobsAsync(door, Name, total: 4)));
+
+        // A new batch callback URL (a signature rotated on each upload) and priority: where the answer goes, not what fal
+        // makes. Nothing new, and the jobs keep the callback they started with (none): nothing is called.
+        var rotated = Batch(Z(), A(), C());
+        rotated["callback_url"] = receiver.Url("/hook?sig=rotated").AbsoluteUri;
+        rotated["priority"] = "low";
+        await door.DropAndDeliverAsync(Name, rotated);
+        Assert.Equal(inserted, JobIds(await WaitForJobsAsync(door, Name, total: 4)));
+
+        Assert.Equal(4, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        Assert.Equal(4, (await door.InstancesAsync()).Count);
+        Assert.Empty(receiver.Received);
+    }
+
+    /// <summary>How the deployed releases hashed an identity into a manifest job's id.</summary>
+    private static string DeployedJobId(string identity) =>
+        "m" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(identity)))[..31];
+
+    private static string Sha256(string text) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+
+    /// <summary>A claim as the deployed releases left it: a started job, with the fingerprint they kept.</summary>
+    private static async Task ClaimAsStartedAsync(Pipeline pipeline, string jobId, string fingerprint)
+    {
+        await pipeline.Work.CreateIfNotExistsAsync();
+        await ManifestDoor.UploadAsync(pipeline.Work, $"claims/{jobId}", JsonSerializer.SerializeToUtf8Bytes(new { fingerprint, claimedAt = DateTimeOffset.UtcNow, startedAt = DateTimeOffset.UtcNow }));
+    }
+
+    // The release before this one: an entry's canonical JSON (properties sorted, compact) with the batch's defaults.
+    private static string PositionReleaseFingerprint(JsonObject entry)
+    {
+        static JsonNode? Sorted(JsonNode? node) => node switch
+        {
+            JsonObject o => new JsonObject(o.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, Sorted(p.Value)))),
+            JsonArray a => new JsonArray([.. a.Select(Sorted)]),
+            _ => node?.DeepClone(),
+        };
+
+        return Sha256(new JsonObject { ["job"] = Sorted(entry) }.ToJsonString());
+    }
+
+    [Fact]
+    public async Task JobsTheReleaseThatNamedEntriesByPositionStarted_AreFoundByTheManifestsName_WhenAnEntryIsInsertedAfterTheUpgrade()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        const string Name = "upgrade/position.json";
+        var served = new[] { Job(prompt: "A fox runs through fresh snow"), Job(prompt: "A dog chases a ball"), Job(prompt: "A heron fishes at dawn") };
+
+        // What that release left for [A, B, C]: a started claim per entry under its id, and a result record per job.
+        for (int i = 0; i < served.Length; i++)
+        {
+            string jobId = DeployedJobId($"{door.Jobs.Name}/{Name}\n#{i}\n{PositionReleaseFingerprint(served[i])}");
+            await ClaimAsStartedAsync(pipeline, jobId, PositionReleaseFingerprint(served[i]));
+            await ManifestDoor.UploadAsync(pipeline.Work, $"manifests/{door.Jobs.Name}/{Name}/jobs/{jobId}.json", JsonSerializer.SerializeToUtf8Bytes(
+                new { index = i, jobId, statusUrl = $"https://app.example/api/videos/{jobId}", phase = "completed", version = "\"0x8DE0000000000001\"" }));
+        }
+
+        await door.DropAndDeliverAsync(Name, Batch([Job(prompt: "A whale breaches at dusk"), .. served.Select(j => (JsonObject)j.DeepClone())]));
+
+        var submission = Assert.Single(pipeline.Fal.State.Submissions);
+        Assert.Contains("whale", submission.InputJson, StringComparison.Ordinal);
+        Assert.Single(await door.InstancesAsync());
+        AssertCounts(await WaitForJobsAsync(door, Name, total: 4), total: 4, completed: 4); // theirs still in view
+    }
+
+    [Fact]
+    public async Task JobsTheReleaseThatNamedEntriesByETagStarted_AreFoundByTheManifestsName_WhenTheSameBytesAreUploadedAgain()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        const string Name = "upgrade/etag.json";
+        string[] entries = [Job("a").ToJsonString(), Job(prompt: "A dog chases a ball").ToJsonString()];
+        byte[] manifest = System.Text.Encoding.UTF8.GetBytes($$"""{"jobs": [{{string.Join(", ", entries)}}]}""");
+        var servedBlob = await ManifestDoor.UploadAsync(door.Jobs, Name, manifest);
+        string servedETag = (await servedBlob.GetPropertiesAsync()).Value.ETag.ToString();
+
+        // What that release left: a started claim per entry (its id from the blob's ETag then; its fingerprint the entry's
+        // text), and its result file beside the manifest listing each entry's job.
+        string[] jobIds = [DeployedJobId($"{door.Jobs.Name}/{Name}\n{servedETag}\nid:a"), DeployedJobId($"{door.Jobs.Name}/{Name}\n{servedETag}\n#1")];
+        for (int i = 0; i < entries.Length; i++)
+        {
+            await ClaimAsStartedAsync(pipeline, jobIds[i], Sha256(entries[i] + "\n"));
+        }
+
+        await ManifestDoor.UploadAsync(door.Jobs, ManifestFiles.ResultName(Name), JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            manifest = Name, eTag = servedETag, createdAt = DateTimeOffset.UtcNow, updatedAt = DateTimeOffset.UtcNow,
+            counts = new { total = 2, running = 0, completed = 2, failed = 0, cancelled = 0 },
+            jobs = jobIds.Select((id, i) => new { index = i, id = i == 0 ? "a" : null, jobId = id, statusUrl = $"https://app.example/api/videos/{id}", phase = "completed" }),
+        }));
+
+        // After the upgrade, the same bytes uploaded again (a new ETag), and its event delivered.
+        await door.DropAndDeliverAsync(Name, System.Text.Encoding.UTF8.GetString(manifest));
+
+        Assert.Empty(await door.InstancesAsync());
+        Assert.Equal(0, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        var result = (await door.ReadResultAsync(Name))!.Value;
+        Assert.Equal(jobIds.Order(), JobIds(result).Order()); // theirs still in view
+    }
+
+    [Fact]
+    public async Task ARedriveOfFailedEntries_StartsEachFailedEntryOnce_AtOnceOrAgain_AndThePlainRedriveNothing()
+    {
+        var emulator = new EmulatorOptions();
+        emulator.Faults.Add(FaultRule.Generation(FaultKind.GenerationError, promptContains: "doomed", count: 1)); // fails once
+        await using var pipeline = await Pipeline.StartAsync(azurite, emulator);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        const string Name = "redrive/failed.json";
+        await door.DropAndDeliverAsync(Name, Batch(Job("a"), Job("b", "A doomed heron fishes at dawn")));
+        AssertCounts(await WaitForJobsAsync(door, Name, total: 2), total: 2, completed: 1);
+        Assert.Equal(2, pipeline.Fal.State.GetCount(RequestKind.Submit));
+
+        Task<HttpResponseMessage> RedriveAsync(bool failed) =>
+            pipeline.Http.PostAsync(new Uri($"/api/manifests/run?name={Name}" + (failed ? "&failed=true" : ""), UriKind.Relative), null);
+
+        // Two redrives of failed entries at once (a retried request, two operators): one new attempt of b.
+        var both = await Task.WhenAll(RedriveAsync(failed: true), RedriveAsync(failed: true));
+        Assert.All(both, response => Assert.Equal(HttpStatusCode.OK, response.StatusCode));
+        var result = await WaitForJobsAsync(door, Name, total: 3);
+        AssertCounts(result, total: 3, completed: 2);
+        Assert.Equal(3, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        var attempts = result.GetProperty("jobs").EnumerateArray().Where(j => j.GetProperty("id").GetString() == "b")
+            .OrderBy(j => j.GetProperty("attempt").GetInt32()).Select(j => (j.GetProperty("attempt").GetInt32(), j.GetProperty("phase").GetString())).ToList();
+        Assert.Equal([(0, "failed"), (1, "completed")], attempts); // every attempt listed
+
+        // Again: b's last attempt completed, a never failed: nothing. A plain redrive: nothing either.
+        using var again = await RedriveAsync(failed: true);
+        using var plain = await RedriveAsync(failed: false);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
+        Assert.Equal(3, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        Assert.Equal(3, (await door.InstancesAsync()).Count);
+        foreach (var response in both)
+        {
+            response.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task ARedriveThatCouldNotStartEveryEntry_Answers503WithCounts_AndNoneOfTheCausesText()
+    {
+        var logs = new CapturedLogs();
+        await using var pipeline = await Pipeline.StartAsync(azurite, services: logs.AddTo);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        await door.DropAsync("incomplete/run.json", Batch(Job("a"), Job("b", "A dog chases a ball")));
+        int scheduled = 0;
+        pipeline.Client.ScheduleFault = _ => Interlocked.Increment(ref scheduled) == 1
+            ? new InvalidOperationException("Status(StatusCode=Unavailable, Detail=\"taskhub veoprodhub on 10.0.3.7:443 refused\") (injected)")
+            : null;
+
+        using var response = await pipeline.Http.PostAsync(new Uri("/api/manifests/run?name=incomplete/run.json", UriKind.Relative), null);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.Contains("1 of 2 job(s) could not be started", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("injected", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("10.0.3.7", body, StringComparison.Ordinal);
+        Assert.Contains(logs.Lines, line => line.EventId.Id == 6008 && line.Exception?.ToString().Contains("injected", StringComparison.Ordinal) == true);
     }
 
     // --- 4. What is not a manifest ---
