@@ -486,10 +486,10 @@ public sealed class ManifestTests(Azurite azurite, ITestOutputHelper output)
 
         await door.DropAndDeliverAsync(Name, Batch([Job(prompt: "A whale breaches at dusk"), .. served.Select(j => (JsonObject)j.DeepClone())]));
 
+        AssertCounts(await WaitForJobsAsync(door, Name, total: 4), total: 4, completed: 4); // theirs still in view
         var submission = Assert.Single(pipeline.Fal.State.Submissions);
         Assert.Contains("whale", submission.InputJson, StringComparison.Ordinal);
         Assert.Single(await door.InstancesAsync());
-        AssertCounts(await WaitForJobsAsync(door, Name, total: 4), total: 4, completed: 4); // theirs still in view
     }
 
     [Fact]
