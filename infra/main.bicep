@@ -35,7 +35,7 @@ param principalId string = ''
 ])
 param principalType string = 'User'
 
-@description('fal.ai API key ("id:secret"), stored as Key Vault secret fal-key. Empty: the secret is left as is (create it later).')
+@description('fal.ai API key ("id:secret"), stored as Key Vault secret fal-key. Required by azd (its preprovision hook refuses an empty FAL_KEY); empty here leaves the secret as is.')
 @secure()
 param falKey string = ''
 

@@ -9,7 +9,7 @@ namespace VeoFunctions.Bench;
 /// </summary>
 internal static class BenchRunner
 {
-    private static readonly string[] Sections = ["calls", "overhead", "overhead-azurestorage", "archive", "burst", "scaleout", "webhook-outage"];
+    private static readonly string[] Sections = ["calls", "overhead", "overhead-azurestorage", "archive", "burst", "scaleout", "webhook-outage", "manifest", "budget"];
 
     /// <summary>host.json's extensions.durableTask.storageProvider.maxQueuePollingInterval, passed to the durable sidecar.</summary>
     public const string ProductionQueuePolling = "00:00:01";
@@ -36,9 +36,11 @@ internal static class BenchRunner
             : args.Select(a => a.ToLowerInvariant()).ToArray();
 
         // "scaleout:burst-3-kill" runs one variant of the section.
-        if (wanted.Where(w => !Sections.Contains(w) && !(w.StartsWith("scaleout:", StringComparison.Ordinal) && ScaleOutBench.Variants.Contains(w["scaleout:".Length..]))).ToList() is { Count: > 0 } unknown)
+        // "manifest:200x3x8MiB" runs the manifest section at another size (entries x images per entry x bytes per image).
+        if (wanted.Where(w => !Sections.Contains(w) && !(w.StartsWith("scaleout:", StringComparison.Ordinal) && ScaleOutBench.Variants.Contains(w["scaleout:".Length..]))
+                && !(w.StartsWith("manifest:", StringComparison.Ordinal) && ManifestBench.Size.Parse(w["manifest:".Length..]) is not null)).ToList() is { Count: > 0 } unknown)
         {
-            Console.Error.WriteLine($"Unknown section(s): {string.Join(", ", unknown)}. Use: all | {string.Join(" | ", Sections)} | scaleout:{string.Join("|", ScaleOutBench.Variants)}");
+            Console.Error.WriteLine($"Unknown section(s): {string.Join(", ", unknown)}. Use: all | {string.Join(" | ", Sections)} | scaleout:{string.Join("|", ScaleOutBench.Variants)} | manifest:ENTRIES[xIMAGES[xBYTES, e.g. 8MiB]]");
             return 2;
         }
 
@@ -59,6 +61,7 @@ internal static class BenchRunner
                 "burst" => [new Run(section, "many-slots", ManySlots, BurstMinThreads)],
                 "scaleout" => ScaleOutBench.Variants.Select(v => new Run(section, v, null)),
                 _ when section.StartsWith("scaleout:", StringComparison.Ordinal) => [new Run("scaleout", section["scaleout:".Length..], null)],
+                _ when section.StartsWith("manifest:", StringComparison.Ordinal) => [new Run("manifest", section["manifest:".Length..], null)],
                 _ => [new Run(section, "default", null)],
             });
         }
@@ -129,7 +132,8 @@ internal static class BenchRunner
             ThreadPool.SetMinThreads(minThreads, Math.Max(io, minThreads));
         }
 
-        await using var azurite = await BenchAzurite.StartAsync(section == "scaleout" ? ScaleOutBench.DebugLogFor(variant) : null);
+        // The manifest section stores gigabytes of images: on disk, as Azure would, not in Azurite's memory.
+        await using var azurite = await BenchAzurite.StartAsync(section == "scaleout" ? ScaleOutBench.DebugLogFor(variant) : null, onDisk: section == "manifest");
         try
         {
             switch (section)
@@ -165,6 +169,12 @@ internal static class BenchRunner
                     break;
                 case "webhook-outage":
                     await WebhookOutageBench.RunAsync(azurite);
+                    break;
+                case "manifest":
+                    await ManifestBench.RunAsync(azurite, variant);
+                    break;
+                case "budget":
+                    await BudgetBench.RunAsync(azurite);
                     break;
             }
 

@@ -143,7 +143,7 @@ internal static class ScaleOutBench
 
         await using var cpu = new CpuMeter(() => Processes(rig, azurite));
         var clock = Stopwatch.StartNew();
-        var burst = await ScaleOutBurst.RunAsync(rig, jobs, () => Jobs.Body(1), killOne: kill, timeout: TimeSpan.FromMinutes(10));
+        var burst = await ScaleOutBurst.RunAsync(rig, jobs, () => Jobs.Body(1), killOne: kill, stall: TimeSpan.FromMinutes(5));
         var observed = clock.Elapsed;
         await ScaleOutChecks.AssertEveryJobArchivedOnceAsync(rig, burst); // throws (the run fails) if anything was lost or doubled
         var hooks = ScaleOutChecks.Webhooks(rig, burst);
@@ -318,12 +318,12 @@ internal static class ScaleOutBench
 
     // ---- shared ---------------------------------------------------------------------------------------------------
 
-    private const string ThisProcess = "this process";
-    private const string Sidecars = "sidecars";
-    private const string Workers = "workers";
-    private const string AzuriteRole = "Azurite";
+    internal const string ThisProcess = "this process";
+    internal const string Sidecars = "sidecars";
+    internal const string Workers = "workers";
+    internal const string AzuriteRole = "Azurite";
 
-    private static IEnumerable<(string, int)> Processes(ScaleOutRig rig, BenchAzurite azurite)
+    internal static IEnumerable<(string, int)> Processes(ScaleOutRig rig, BenchAzurite azurite)
     {
         yield return (ThisProcess, Environment.ProcessId);
         if (azurite.Azurite.ProcessId is { } node)

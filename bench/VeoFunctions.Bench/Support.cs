@@ -165,14 +165,39 @@ internal sealed class BenchAzurite : IAsyncDisposable
     public Azurite Azurite { get; }
 
     /// <param name="debugLog">Where Azurite logs every request it serves (to count storage transactions), or null.</param>
-    public static async Task<BenchAzurite> StartAsync(string? debugLog = null)
+    /// <param name="onDisk">Keep the data in a fresh directory on disk (deleted at dispose) rather than in memory.</param>
+    public static async Task<BenchAzurite> StartAsync(string? debugLog = null, bool onDisk = false)
     {
-        var azurite = new Azurite { DebugLogPath = debugLog };
-        await azurite.InitializeAsync();
+        var azurite = new Azurite
+        {
+            DebugLogPath = debugLog,
+            Location = onDisk ? Directory.CreateTempSubdirectory("veo-bench-azurite-").FullName : null,
+        };
+        try
+        {
+            await azurite.InitializeAsync();
+        }
+        catch
+        {
+            await DisposeAsync(azurite);
+            throw;
+        }
+
         return new BenchAzurite(azurite);
     }
 
-    public async ValueTask DisposeAsync() => await Azurite.DisposeAsync();
+    public ValueTask DisposeAsync() => DisposeAsync(Azurite);
+
+    // Azurite first (it holds the files), then its directory: an on-disk run can leave tens of GB behind otherwise.
+    private static async ValueTask DisposeAsync(Azurite azurite)
+    {
+        await azurite.DisposeAsync();
+        if (azurite.Location is { } location && Directory.Exists(location))
+        {
+            Directory.Delete(location, recursive: true);
+            Console.WriteLine($"(Azurite's directory {location} deleted)");
+        }
+    }
 }
 
 /// <summary>

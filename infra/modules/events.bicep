@@ -79,8 +79,12 @@ resource deadLetterWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' =
 }
 
 // The blob extension's webhook ("Host.Functions.<name>" is how the host names a function). The key is read at deployment
-// time ("Web Apps - List Host Keys") and lands only in the subscription's write-only endpoint URL.
-var endpointUrl = 'https://${functionApp.properties.defaultHostName}/runtime/webhooks/blobs?functionName=Host.Functions.${functionName}&code=${listKeys('${functionApp.id}/host/default', functionApp.apiVersion).systemKeys.blobs_extension}'
+// time ("Web Apps - List Host Keys") and lands only in the subscription's write-only endpoint URL. Read only when
+// subscribing: ARM evaluates a list function inside a resource even when the resource's condition is false, and before
+// the first deploy the app has no code, so no host keys (and no blobs_extension key) to list: the provision would fail.
+var endpointUrl = subscribe
+  ? 'https://${functionApp.properties.defaultHostName}/runtime/webhooks/blobs?functionName=Host.Functions.${functionName}&code=${listKeys('${functionApp.id}/host/default', functionApp.apiVersion).systemKeys.blobs_extension}'
+  : ''
 
 resource manifests 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = if (subscribe) {
   parent: topic

@@ -190,6 +190,8 @@ var appSettings = {
 
   // Blob storage used by the app itself (identity-based: endpoint only, no keys).
   Storage__BlobServiceUri: storage.properties.primaryEndpoints.blob
+  // The daily budget's table (Storage:BudgetTable, default veobudget) on the same account.
+  Storage__TableServiceUri: storage.properties.primaryEndpoints.table
   Storage__VideosContainer: videosContainerName
   Storage__WorkContainer: workContainerName
 

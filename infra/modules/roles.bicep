@@ -48,7 +48,7 @@ var roleIds = {
 var appStorageRoles = [
   roleIds.storageBlobDataOwner // host + Durable blobs, app containers, deployment package, manifests, download-link keys
   roleIds.storageQueueDataContributor // host + Durable work-item/control queues, the blob trigger's event and poison queues
-  roleIds.storageTableDataContributor // Durable history/instances tables
+  roleIds.storageTableDataContributor // Durable history/instances tables, the daily budget's table (created on first use)
 ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {

@@ -17,7 +17,7 @@ public static class ExitCodes
     /// <summary>The watched job was cancelled (its video may still have been archived and downloaded).</summary>
     public const int JobCancelled = 3;
 
-    /// <summary>The app refused the request: invalid input (400, 413, 415), or not now (409: key reused, job ended, no video yet).</summary>
+    /// <summary>The app refused the request: invalid input (400, 413, 415), an Idempotency-Key reused for another request (422), or not now (409: job ended, no video yet).</summary>
     public const int Rejected = 4;
 
     /// <summary>No job with that id (404).</summary>
@@ -28,6 +28,12 @@ public static class ExitCodes
 
     /// <summary>The app could not be reached, timed out or failed (5xx), or a download came up short.</summary>
     public const int Unavailable = 7;
+
+    /// <summary>
+    /// The app's daily budget has no room for the job (402): nothing was started, and sending it again changes nothing
+    /// until the budget renews (the message says when).
+    /// </summary>
+    public const int OverBudget = 8;
 
     /// <summary>A bug in veo itself.</summary>
     public const int Internal = 70;
@@ -40,6 +46,7 @@ public static class ExitCodes
         ApiFailure.Rejected => Rejected,
         ApiFailure.NotFound => NotFound,
         ApiFailure.Unauthorized => Unauthorized,
+        ApiFailure.OverBudget => OverBudget,
         _ => Unavailable,
     };
 

@@ -21,6 +21,9 @@ public static class VeoCli
             config.ConfigureConsole(cli.Out);
             config.Settings.Registrar.RegisterInstance(cli);
             config.Settings.CancellationExitCode = ExitCodes.Interrupted;
+            // An option veo does not know is an error, not ignored: a typo such as --resolutoin would start (and bill) a
+            // job other than the one asked for.
+            config.Settings.StrictParsing = true;
             config.SetExceptionHandler((exception, _) => Report(cli, exception));
 
             config.AddCommand<CreateCommand>("create")

@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
 using Fal;
@@ -87,6 +88,13 @@ public static class VeoFunctionsServices
                     ? new BlobServiceClient(storage.BlobServiceUri, credential, clientOptions)
                     : new BlobServiceClient(storage.ConnectionString, clientOptions);
             });
+            clients.AddClient<TableServiceClient, TableClientOptions>((clientOptions, credential, sp) =>
+            {
+                var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+                return string.IsNullOrWhiteSpace(storage.ConnectionString)
+                    ? new TableServiceClient(storage.TableUri(), credential, clientOptions)
+                    : new TableServiceClient(storage.ConnectionString, clientOptions);
+            });
         });
 
         // AddAzureClients forwards the SDK's event sources to ILogger; per-request lines at Information would flood
@@ -94,6 +102,7 @@ public static class VeoFunctionsServices
         services.AddLogging(logging => logging.AddFilter("Azure.", LogLevel.Warning));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<BlobContainers>();
+        services.TryAddSingleton<StorageTables>();
         services.TryAddSingleton<ImageStaging>();
         services.TryAddSingleton<SubmissionLedger>();
         services.TryAddSingleton<DeliveryLedger>();
@@ -151,6 +160,7 @@ public static class VeoFunctionsServices
         services.TryAddSingleton<VideoRequestParser>();
         services.TryAddSingleton<JobScheduler>();
         services.TryAddSingleton<JobListing>();
+        services.TryAddSingleton<SalvageRuns>();
         services.TryAddSingleton<FalWebhookIntake>();
         services.TryAddSingleton<ManifestParser>();
         services.TryAddSingleton<ManifestResults>();

@@ -11,6 +11,8 @@ public class QueueProtocolTests
     {
         await using var emulator = await FalEmulatorHost.StartAsync(Fal.FastOptions());
         using var client = Fal.Client(emulator);
+        // Held in generation until the "still in progress" answers are seen, however slow the machine.
+        emulator.State.AddFault(FaultRule.Generation(FaultKind.Held));
 
         using var submit = await Fal.SubmitAsync(client, Fal.Input());
         Assert.Equal(HttpStatusCode.OK, submit.StatusCode);
@@ -35,6 +37,7 @@ public class QueueProtocolTests
         using var notYet = await client.GetAsync((string)body["response_url"]!);
         Assert.Equal(HttpStatusCode.BadRequest, notYet.StatusCode);
         Assert.Equal("Request is still in progress", (string?)(await Fal.JsonAsync(notYet))["detail"]);
+        emulator.State.ReleaseHeld();
 
         var done = await Fal.WaitCompletedAsync(client, (string)body["status_url"]!);
         Assert.True((double)done["metrics"]!["inference_time"]! > 0);

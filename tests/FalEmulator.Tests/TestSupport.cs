@@ -137,9 +137,9 @@ internal static class Fal
     }
 
     /// <summary>Polls status_url until 200 COMPLETED.</summary>
-    public static async Task<JsonObject> WaitCompletedAsync(HttpClient client, string statusUrl, int timeoutMs = 8000)
+    public static async Task<JsonObject> WaitCompletedAsync(HttpClient client, string statusUrl)
     {
-        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
+        var deadline = DateTime.UtcNow + Patience.Condition; // only a hung emulator meets it
         while (DateTime.UtcNow < deadline)
         {
             using var response = await client.GetAsync(statusUrl + "?logs=1");
@@ -153,7 +153,7 @@ internal static class Fal
             await Task.Delay(40);
         }
 
-        throw new TimeoutException("not completed: " + statusUrl);
+        throw new TimeoutException($"Gave up after {Patience.Condition} waiting for {statusUrl} to say COMPLETED.");
     }
     /// <summary>Verifies the webhook signature exactly as documented, against every key of the JWKS.</summary>
     public static bool VerifySignature(JsonObject jwks, ReceivedWebhook hook)

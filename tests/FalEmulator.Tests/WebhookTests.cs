@@ -40,6 +40,7 @@ public class WebhookTests
         var tampered = hook with { Body = [.. hook.Body, (byte)' '] };
         Assert.False(Fal.VerifySignature(jwks, tampered));
 
+        await Poll.UntilAsync(() => emulator.State.WebhookDeliveries.Count >= 1); // recorded once the answer is read
         var delivery = Assert.Single(emulator.State.WebhookDeliveries);
         Assert.True(delivery.Succeeded);
         Assert.Equal(200, delivery.StatusCode);
@@ -167,6 +168,7 @@ public class WebhookTests
         var jwks = (await client.GetFromJsonAsync<JsonObject>(emulator.JwksUrl))!;
         Assert.True(Fal.VerifySignature(jwks, hook)); // signed over the header's id, as sent
         Assert.Equal(gatewayId, emulator.State.GetSubmission(id)!.GatewayRequestId);
-        Assert.Equal(hook.Header("X-Fal-Webhook-Request-Id"), emulator.State.WebhookDeliveries.Single().HeaderRequestId);
+        await Poll.UntilAsync(() => emulator.State.WebhookDeliveries.Count >= 1); // recorded once the answer is read
+        Assert.Equal(hook.Header("X-Fal-Webhook-Request-Id"), Assert.Single(emulator.State.WebhookDeliveries).HeaderRequestId);
     }
 }

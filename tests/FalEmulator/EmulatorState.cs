@@ -161,11 +161,14 @@ public sealed class EmulatorState : IDisposable
 
     // ---- held requests -------------------------------------------------------------------------------------
 
-    /// <summary>Lets every request held by a <see cref="FaultKind.Held"/> rule go on generating; later ones are held again.</summary>
+    /// <summary>
+    /// Lets every request held by a <see cref="FaultKind.Held"/> rule and submitted so far go on generating (also one
+    /// still queued); requests submitted later are held again.
+    /// </summary>
     public void ReleaseHeld() => Interlocked.Exchange(ref _held, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     /// <summary>Completes at the next <see cref="ReleaseHeld"/>.</summary>
-    internal Task WhenReleasedAsync(CancellationToken cancellationToken) => Volatile.Read(ref _held).Task.WaitAsync(cancellationToken);
+    internal Task NextRelease => Volatile.Read(ref _held).Task;
 
     // ---- reset ----------------------------------------------------------------------------------------------
 

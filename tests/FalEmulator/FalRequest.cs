@@ -42,6 +42,9 @@ internal sealed class FalRequest
     public required DateTimeOffset SubmittedAt { get; init; }
     public DateTimeOffset? StartDeadline { get; init; }
     public FaultRule? GenerationFault { get; init; }
+
+    /// <summary>For a <see cref="FaultKind.Held"/> request: the first release after it was submitted, however late it reaches its runner.</summary>
+    public Task? HeldUntil { get; init; }
     public FaultRule? WebhookFault { get; init; }
     public string? SubmitAnswerFault { get; set; }
 

@@ -5,7 +5,7 @@ namespace FalEmulator;
 
 /// <summary>
 /// fal's Platform API (<c>api.fal.ai/v1</c>) on the same origin: request listing, pricing, billing events and payload
-/// deletion (fal-platform-api.md §1–4). Errors use the Platform shape <c>{"error":{"type","message"}}</c>.
+/// deletion (docs/fal.md, "Platform API"). Errors use the Platform shape <c>{"error":{"type","message"}}</c>.
 /// </summary>
 internal static class PlatformEndpoints
 {

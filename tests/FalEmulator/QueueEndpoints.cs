@@ -133,6 +133,7 @@ internal static class QueueEndpoints
             SubmittedAt = now,
             StartDeadline = deadline,
             GenerationFault = state.FaultBook.Take(Stage.Generation, null, id, prompt),
+            HeldUntil = state.NextRelease,
             WebhookFault = webhookFault,
             GatewayRequestId = webhookFault?.Kind == FaultKind.GatewayRetry ? Guid.NewGuid().ToString() : id,
             OutputLifecycle = lifecycle,

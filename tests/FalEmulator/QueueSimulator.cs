@@ -108,7 +108,7 @@ internal sealed class QueueSimulator(EmulatorState state, ImageFetcher images, W
 
         if (request.GenerationFault?.Kind == FaultKind.Held)
         {
-            await state.WhenReleasedAsync(ct).ConfigureAwait(false);
+            await request.HeldUntil!.WaitAsync(ct).ConfigureAwait(false);
         }
 
         if (!Options.ValidateInputAtSubmit)

@@ -43,6 +43,31 @@ internal static class Poll
         }
     }
 
+    /// <summary>
+    /// Waits until a count of things done reaches <paramref name="target"/>. It gives up only when the count has not
+    /// moved for <paramref name="stall"/>: a busy machine makes slow progress, a hung test makes none.
+    /// </summary>
+    /// <param name="stall">Defaults to <see cref="Patience.Job"/>.</param>
+    public static async Task UntilCountAsync(Func<Task<int>> count, int target, TimeSpan? stall = null, TimeSpan? interval = null, string? what = null)
+    {
+        var limit = stall ?? Patience.Job;
+        int last = -1;
+        var deadline = DateTime.UtcNow + limit;
+        for (int now = await count(); now < target; now = await count())
+        {
+            if (now > last)
+            {
+                (last, deadline) = (now, DateTime.UtcNow + limit);
+            }
+            else if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Gave up waiting for {what ?? "the awaited count"}: {now} of {target}, and none more for {limit}.");
+            }
+
+            await Task.Delay(interval ?? TimeSpan.FromMilliseconds(50));
+        }
+    }
+
     /// <summary>The same, for a condition that must ask something (storage, a service) each time.</summary>
     /// <param name="timeout">Defaults to <see cref="Patience.Condition"/>.</param>
     public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null, TimeSpan? interval = null, string? what = null)

@@ -88,6 +88,18 @@ public sealed class ConnectionTests : StandInTest
         Assert.StartsWith("veo: Unknown command 'render'.", run.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("list", "--bogus")]
+    [InlineData("create", "-p", "A fox", "-i", "https://example.com/fox.png", "--resolutoin", "4k")] // a typo must not start a 720p job
+    public async Task AnUnknownOption_ExitsWith1_AndSendsNothing(params string[] args)
+    {
+        var run = await CliRun.RunAsync(Api, args);
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.StartsWith("veo: Unknown option", run.Error, StringComparison.Ordinal);
+        Assert.Empty(Api.Requests);
+    }
+
     [Fact]
     public async Task AnAppPathIsKept_ForAppsBehindAPrefix()
     {

@@ -77,7 +77,8 @@ public sealed class CreateCommandTests : StandInTest
     {
         for (int i = 0; i < 2; i++)
         {
-            Api.CreateAnswers.Enqueue(r => FakeVeoApi.Problem(r, 503, "starting", "A request with this Idempotency-Key is still starting the job; send the same request again shortly."));
+            // The draft's 409: the first request with this key is still being processed.
+            Api.CreateAnswers.Enqueue(r => FakeVeoApi.Problem(r, 409, "idempotency-key-in-progress", "A request with this Idempotency-Key is still starting the job; send the same request again shortly."));
         }
 
         var run = await CliRun.RunAsync(Api, "create", "-p", "x", "-i", Folder.Png());
@@ -88,7 +89,7 @@ public sealed class CreateCommandTests : StandInTest
         Assert.Single(sent.Select(r => r.IdempotencyKey).Distinct());
         Assert.All(sent, r => Assert.Equal(sent[0].Body, r.Body));
         Assert.Contains("Sending again", run.Out, StringComparison.Ordinal);
-        Assert.Contains("still starting the job (503)", run.Out, StringComparison.Ordinal);
+        Assert.Contains("still starting the job (409)", run.Out, StringComparison.Ordinal);
         Assert.Contains("Job job-1 created.", run.Out, StringComparison.Ordinal);
     }
 
@@ -105,12 +106,14 @@ public sealed class CreateCommandTests : StandInTest
         Assert.Contains("Job job-1 created.", run.Out, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Create_GivesUpAfterFiveAttempts_AndSaysTheSameKeyIsSafeToSendAgain()
+    [Theory]
+    [InlineData(409, "idempotency-key-in-progress")] // the draft's "the first request with this key is still being processed"
+    [InlineData(503, "starting")] // the same, from an app before it followed the draft
+    public async Task Create_GivesUpAfterFiveAttempts_AndSaysTheSameKeyIsSafeToSendAgain(int status, string type)
     {
         for (int i = 0; i < 10; i++)
         {
-            Api.CreateAnswers.Enqueue(r => FakeVeoApi.Problem(r, 503, "starting", "Still starting."));
+            Api.CreateAnswers.Enqueue(r => FakeVeoApi.Problem(r, status, type, "Still starting."));
         }
 
         var run = await CliRun.RunAsync(Api, "create", "-p", "x", "-i", "https://example.com/a.png", "--idempotency-key", "k-1");
@@ -118,18 +121,64 @@ public sealed class CreateCommandTests : StandInTest
         Assert.Equal(ExitCodes.Unavailable, run.ExitCode);
         Assert.Equal(5, Api.To("POST", "/api/videos").Count());
         string error = Assert.Single(run.Error.TrimEnd().Split('\n'));
-        Assert.Contains("answered 503: Still starting", error, StringComparison.Ordinal);
+        Assert.Contains($"answered {status}: Still starting", error, StringComparison.Ordinal);
         Assert.Contains("--idempotency-key k-1 cannot start a second job", error, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Create_DoesNotRepeatA500_TheAppsOwnFailure()
+    public async Task Create_OverTheDailyBudget_ExitsWithItsOwnCode_SaysWhenTheBudgetRenews_AndDoesNotOfferTheSameKeyAgain()
     {
-        Api.CreateAnswers.Enqueue(r => FakeVeoApi.Problem(r, 500, "internal", "Something broke."));
+        // The start door's 402: its problem carries resetsAt, and Retry-After the seconds until then.
+        Api.CreateAnswers.Enqueue(async r =>
+        {
+            r.Headers.RetryAfter = "12420";
+            await FakeVeoApi.Problem(r, 402, "over-budget", "The daily budget of 25.00 USD for 2026-12-07 (UTC) has 1.00 USD left, and this needs an estimated 3.20 USD: nothing was started or sent to fal.", extra: new JsonObject
+            {
+                ["estimatedUsd"] = 3.2,
+                ["budgetUsd"] = 25,
+                ["remainingUsd"] = 1,
+                ["day"] = "2026-12-07",
+                ["resetsAt"] = "2026-12-08T00:00:00+00:00",
+            });
+        });
+
+        var run = await CliRun.RunAsync(Api, "create", "-p", "x", "-i", "https://example.com/a.png", "--idempotency-key", "k-1");
+
+        Assert.Equal(ExitCodes.OverBudget, run.ExitCode);
+        Assert.Single(Api.To("POST", "/api/videos"));
+        string error = Assert.Single(run.Error.TrimEnd().Split('\n'));
+        Assert.Contains("Over the daily budget (402)", error, StringComparison.Ordinal);
+        Assert.Contains("The budget renews at 2026-12-08 00:00 UTC (in 3h 27m)", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("--idempotency-key", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("reach", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Create_OverTheDailyBudget_WithOnlyRetryAfter_StillSaysWhen()
+    {
+        Api.CreateAnswers.Enqueue(async r =>
+        {
+            r.Headers.RetryAfter = "600";
+            await FakeVeoApi.Problem(r, 402, "over-budget", "No room.");
+        });
 
         var run = await CliRun.RunAsync(Api, "create", "-p", "x", "-i", "https://example.com/a.png");
 
-        Assert.Equal(ExitCodes.Unavailable, run.ExitCode);
+        Assert.Equal(ExitCodes.OverBudget, run.ExitCode);
+        Assert.Contains("The budget renews in 10m 00s", run.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>The app's own failure (500) and a conflict other than "in progress" are answers, not moments: sent once.</summary>
+    [Theory]
+    [InlineData(500, "internal", ExitCodes.Unavailable)]
+    [InlineData(409, "conflict", ExitCodes.Rejected)]
+    public async Task Create_AnAnswerThatIsNotAMoment_IsNotSentAgain(int status, string type, int exitCode)
+    {
+        Api.CreateAnswers.Enqueue(r => FakeVeoApi.Problem(r, status, type, "Something else."));
+
+        var run = await CliRun.RunAsync(Api, "create", "-p", "x", "-i", "https://example.com/a.png");
+
+        Assert.Equal(exitCode, run.ExitCode);
         Assert.Single(Api.To("POST", "/api/videos"));
     }
 
@@ -153,14 +202,16 @@ public sealed class CreateCommandTests : StandInTest
     }
 
     [Fact]
-    public async Task Create_KeyReusedForAnotherRequest_IsAConflict()
+    public async Task Create_KeyReusedForAnotherRequest_IsRefused_AndNotSentAgain()
     {
         await CliRun.RunAsync(Api, "create", "-p", "one", "-i", "https://example.com/a.png", "--idempotency-key", "same");
         var run = await CliRun.RunAsync(Api, "create", "-p", "two", "-i", "https://example.com/a.png", "--idempotency-key", "same");
 
         Assert.Equal(ExitCodes.Rejected, run.ExitCode);
-        Assert.Contains("Conflict (409): This Idempotency-Key was already used for a different request", run.Error, StringComparison.Ordinal);
+        Assert.Equal(2, Api.To("POST", "/api/videos").Count());
+        Assert.Contains("Refused (422): This Idempotency-Key was already used for a different request", run.Error, StringComparison.Ordinal);
     }
+
 
     [Theory]
     [InlineData("missing.png", "no such file")]

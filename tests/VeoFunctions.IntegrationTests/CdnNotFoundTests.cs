@@ -1,12 +1,15 @@
+using System.Net;
 using FalEmulator;
 using Microsoft.DurableTask.Client;
 using VeoFunctions.IntegrationTests.Infrastructure;
+using VeoFunctions.Jobs;
 
 namespace VeoFunctions.IntegrationTests;
 
 /// <summary>
 /// A 404 from fal's CDN is not the end of a paid video: the step retries it with backoff, then the next round reads
 /// fal's result again for the video's URL; only <c>Jobs:VideoNotFoundRounds</c> such rounds make the result count as gone.
+/// Even then fal keeps the result: <c>POST …/resume</c> archives it through the job's salvage run.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class CdnNotFoundTests(Azurite azurite)
@@ -45,5 +48,43 @@ public sealed class CdnNotFoundTests(Azurite azurite)
         Assert.Equal(6, pipeline.Fal.State.GetCount(RequestKind.FileGet)); // two rounds of the step's three tries
         Assert.Equal(1, pipeline.Fal.State.GetCount(RequestKind.Result)); // fal's result read again between them
         Assert.Empty(await pipeline.VideoBlobsAsync());
+    }
+
+    [Fact]
+    public async Task AVideoThatCountedAsGone_IsArchivedByResume_FromFalsResult_WithOneSubmission()
+    {
+        // Two rounds of the step's three tries all 404: the job ends failed, its video counted as gone. Then the CDN is back.
+        await using var pipeline = await Pipeline.StartAsync(
+            azurite,
+            PipelineProbes.Fal(FaultRule.CallHttpError(RequestKind.FileGet, 404, count: 6)),
+            new Dictionary<string, string?> { ["Jobs:VideoNotFoundRounds"] = "2" });
+        string jobId = await pipeline.StartJobAsync(PipelineProbes.Job("A pier at low tide"));
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, (await pipeline.WaitForJobAsync(jobId)).RuntimeStatus);
+        Assert.Contains($"POST /api/videos/{jobId}/resume", (await pipeline.GetStatusAsync(jobId)).Text("error"));
+
+        var status = await pipeline.ResumeIntoSalvageAsync(jobId);
+
+        Assert.Equal(2, pipeline.Fal.State.GetCount(RequestKind.Result)); // the job's re-read between its rounds, and the resume's
+        var archived = (await pipeline.Videos.GetBlobClient(status.GetProperty("video").GetProperty("blobName").GetString()).DownloadContentAsync()).Value.Content.ToArray();
+        Assert.Equal(await pipeline.FalsVideoAsync(), archived);
+
+        // The job has its one salvage run: resuming it again finds nothing to resume.
+        using var again = await pipeline.Http.PostAsync($"/api/videos/{jobId}/resume", null);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task AJobThatFailedForAnotherReason_IsNotResumed()
+    {
+        // fal's generation failed: there is no video to archive.
+        await using var pipeline = await Pipeline.StartAsync(azurite, PipelineProbes.Fal(FaultRule.Generation(FaultKind.GenerationError)));
+        string jobId = await pipeline.StartJobAsync(PipelineProbes.Job("A pier in a storm"));
+        await pipeline.WaitForJobAsync(jobId);
+        Assert.Equal("failed", (await pipeline.GetStatusAsync(jobId)).Text("phase"));
+
+        using var resume = await pipeline.Http.PostAsync($"/api/videos/{jobId}/resume", null);
+
+        Assert.Equal(HttpStatusCode.Conflict, resume.StatusCode);
+        Assert.Null(await pipeline.Client.GetInstanceAsync(JobIds.SalvageIdFor(jobId)));
     }
 }

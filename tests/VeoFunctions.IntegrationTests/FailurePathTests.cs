@@ -243,7 +243,7 @@ public sealed class FailurePathTests(Azurite azurite)
         using var conflict = await pipeline.PostJobAsync(Job("A different prompt"), idempotencyKey: "order-1234");
 
         Assert.Equal(first, second);
-        Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, conflict.StatusCode); // the key reused with another body
         Assert.Single(pipeline.Fal.State.Submissions);
         Assert.Equal(1, await CountBlobsAsync(pipeline, ".mp4"));
     }

@@ -39,7 +39,8 @@ public sealed class VeoApiClient
 
     /// <summary>
     /// <c>POST /api/videos</c>. Sent again with the same key and the same bytes while the app says it is still
-    /// starting the job (503), is overloaded, or cannot be reached: the key makes a repeat find the first job.
+    /// starting the job (409 "in progress"), is overloaded (503), or cannot be reached: the key makes a repeat find
+    /// the first job.
     /// </summary>
     public async Task<ApiAnswer<JobAccepted>> CreateAsync(VideoRequest request, string idempotencyKey, Action<CreateRetry>? onRetry, CancellationToken cancellationToken)
     {
@@ -270,12 +271,31 @@ public sealed class VeoApiClient
                 $"The app rejected the request ({code}): {ProblemText.Fields(problem) ?? detail}.",
                 status,
                 problem),
-            HttpStatusCode.Conflict => new(ApiFailure.Rejected, $"Conflict ({code}): {detail}.", status, problem),
+            // A 409 "still in progress" is the wrong moment, not a refusal: it falls through to Unavailable (send it again).
+            HttpStatusCode.Conflict when problem?.IsStarting != true => new(ApiFailure.Rejected, $"Conflict ({code}): {detail}.", status, problem),
+            HttpStatusCode.UnprocessableEntity => new(ApiFailure.Rejected, $"Refused ({code}): {detail}.", status, problem),
+            HttpStatusCode.PaymentRequired => new(ApiFailure.OverBudget, $"Over the daily budget ({code}): {detail}.{BudgetRenewal(problem, response)}", status, problem),
             _ when IsRedirect(status) && response.Headers.Location is { } location => new(
                 ApiFailure.Unavailable,
                 $"The app at {app} redirects to {location.GetLeftPart(UriPartial.Authority)} ({code}): pass that as --app.",
                 status),
             _ => new(ApiFailure.Unavailable, $"{Sentence(Where(response.RequestMessage?.RequestUri))} answered {code}: {detail}.", status, problem),
+        };
+    }
+
+    /// <summary>
+    /// When a refused start can succeed: the problem's <c>resetsAt</c> (the app's clock, so also how far off by
+    /// <c>Retry-After</c>), else <c>Retry-After</c> alone. Sending the same request sooner only meets the same 402.
+    /// </summary>
+    private static string BudgetRenewal(Problem? problem, HttpResponseMessage response)
+    {
+        string? within = response.Headers.RetryAfter?.Delta is { } delta ? $"in {Rendering.Readable.Duration(delta)}" : null;
+        return (problem?.ResetsAt, within) switch
+        {
+            ({ } at, null) => $" The budget renews at {at.UtcDateTime:yyyy-MM-dd HH:mm} UTC.",
+            ({ } at, { } inTime) => $" The budget renews at {at.UtcDateTime:yyyy-MM-dd HH:mm} UTC ({inTime}).",
+            (null, { } inTime) => $" The budget renews {inTime}.",
+            _ => " The budget renews at midnight UTC.",
         };
     }
 
@@ -304,6 +324,10 @@ public sealed class VeoApiClient
     private static bool IsTransient(HttpStatusCode status) =>
         status is HttpStatusCode.ServiceUnavailable or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout or HttpStatusCode.TooManyRequests;
 
+    // The create's 409 "a request with this key is still being processed" (draft-ietf-httpapi-idempotency-key-header).
+    private static async Task<bool> IsInProgressAsync(HttpResponseMessage response, CancellationToken cancellationToken) =>
+        response.StatusCode == HttpStatusCode.Conflict && (await ReadProblemAsync(response, cancellationToken).ConfigureAwait(false))?.IsStarting == true;
+
     private ResiliencePipeline<HttpResponseMessage> CreateRetryPipeline(Action<CreateRetry>? onRetry) =>
         new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = options.Time }
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
@@ -314,15 +338,15 @@ public sealed class VeoApiClient
                 Delay = options.RetryBaseDelay,
                 MaxDelay = TimeSpan.FromSeconds(10),
                 // A 500 is the app's own failure, not a passing one: the user decides whether to send it again.
-                ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
-                    .Handle<VeoApiException>(ex => ex.Status is null)
-                    .HandleResult(response => IsTransient(response.StatusCode)),
+                ShouldHandle = async args => args.Outcome.Exception is VeoApiException { Status: null }
+                    || (args.Outcome.Result is { } response
+                        && (IsTransient(response.StatusCode) || await IsInProgressAsync(response, args.Context.CancellationToken).ConfigureAwait(false))),
                 DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result)),
                 OnRetry = args =>
                 {
                     string reason = args.Outcome.Exception?.Message
-                        ?? (args.Outcome.Result?.StatusCode == HttpStatusCode.ServiceUnavailable
-                            ? "the app is still starting the job (503)"
+                        ?? (args.Outcome.Result?.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.Conflict
+                            ? $"the app is still starting the job ({(int)args.Outcome.Result.StatusCode})"
                             : $"the app answered {(int?)args.Outcome.Result?.StatusCode}");
                     onRetry?.Invoke(new CreateRetry(args.AttemptNumber + 2, args.RetryDelay, reason));
                     return default;

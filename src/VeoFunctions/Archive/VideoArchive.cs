@@ -24,7 +24,7 @@ namespace VeoFunctions.Archive;
 /// checked again; a URL elsewhere is refused for good, nothing downloaded.
 /// </summary>
 public sealed partial class VideoArchive(
-    HttpClient http, BlobContainers containers, IOptions<ArchiveOptions> options, IOptions<FalOptions> fal, IOptions<ImageOptions> network, TimeProvider time, ILogger<VideoArchive> logger)
+    HttpClient http, BlobContainers containers, IOptions<ArchiveOptions> options, IOptionsMonitor<FalOptions> fal, IOptions<ImageOptions> network, TimeProvider time, ILogger<VideoArchive> logger)
 {
     public const int BlockBytes = 4 * 1024 * 1024;
 
@@ -60,7 +60,7 @@ public sealed partial class VideoArchive(
         string manifestName = Path.ChangeExtension(videoName, ".json");
         var blob = container.GetBlobClient(videoName);
 
-        using var response = await OpenAsync(request.VideoUrl, limits, cancellationToken).ConfigureAwait(false);
+        using var response = await OpenAsync(request.JobId, request.VideoUrl, limits, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
             // fal's CDN: a 404/410 may be an edge that does not have the file yet, or a result that expired; the story
@@ -97,9 +97,9 @@ public sealed partial class VideoArchive(
     }
 
     /// <summary>Starts the download at fal's media host, following its redirects only to fal's media hosts.</summary>
-    private async Task<HttpResponseMessage> OpenAsync(string videoUrl, ArchiveOptions limits, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> OpenAsync(string jobId, string videoUrl, ArchiveOptions limits, CancellationToken cancellationToken)
     {
-        var url = FalMedia(Uri.TryCreate(videoUrl, UriKind.Absolute, out var parsed) ? parsed : null);
+        var url = FalMedia(jobId, Uri.TryCreate(videoUrl, UriKind.Absolute, out var parsed) ? parsed : null);
         for (int redirects = 0; ; redirects++)
         {
             HttpResponseMessage response;
@@ -111,13 +111,13 @@ public sealed partial class VideoArchive(
             }
             catch (HttpRequestException ex) when (SafeImageDownloader.FindInner<BlockedAddressException>(ex) is not null)
             {
-                throw new JobFailedException($"fal's result names a video on {url.Host}, which resolves to a private network address; it was not downloaded.", ex);
+                throw new JobFailedException($"fal's result names a video on {url.Host}, which resolves to a private network address; it was not downloaded. fal keeps the result for weeks: once the host resolves to a public address, POST /api/videos/{jobId}/resume archives it.", ex);
             }
 
             if ((int)response.StatusCode is 301 or 302 or 303 or 307 or 308 && response.Headers.Location is { } location && redirects < MaxRedirects)
             {
                 response.Dispose();
-                url = FalMedia(new Uri(url, location));
+                url = FalMedia(jobId, new Uri(url, location));
                 continue;
             }
 
@@ -125,15 +125,16 @@ public sealed partial class VideoArchive(
         }
     }
 
-    private Uri FalMedia(Uri? url)
+    private Uri FalMedia(string jobId, Uri? url)
     {
-        var configured = fal.Value.MediaHosts.Where(host => !string.IsNullOrWhiteSpace(host)).ToList();
+        // Read as the settings stand now: a host added to the list lets a resume archive what it refused before.
+        var configured = fal.CurrentValue.MediaHosts.Where(host => !string.IsNullOrWhiteSpace(host)).ToList();
         var hosts = configured.Count > 0 ? configured : FalOptions.DefaultMediaHosts;
         if (url is null || !FalMediaHosts.Allows(url, hosts, network.Value.AllowHttp))
         {
             string where = url is null ? "an address that is not a URL" : $"{url.Scheme}://{url.Host}";
             Log.Refused(logger, where);
-            throw new JobFailedException($"fal's result names a video at {where}, which is not one of fal's media hosts (Fal:MediaHosts); it was not downloaded.");
+            throw new JobFailedException($"fal's result names a video at {where}, which is not one of fal's media hosts (Fal:MediaHosts); it was not downloaded. fal keeps the result for weeks: if the host is fal's, add it to Fal:MediaHosts and POST /api/videos/{jobId}/resume archives it.");
         }
 
         return url;

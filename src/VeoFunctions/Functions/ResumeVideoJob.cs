@@ -10,9 +10,10 @@ namespace VeoFunctions.Functions;
 
 /// <summary>
 /// <c>POST /api/videos/{jobId}/resume</c>: tries a failing archive again now, e.g. once storage or fal's CDN is
-/// back. An archive retries by itself for hours (Jobs:ArchiveHorizon) and then waits for this.
+/// back. An archive retries by itself for hours (Jobs:ArchiveHorizon) and then waits for this. A job whose archive
+/// ended it (its video counted as gone, or its URL was refused) is resumed by starting its salvage run.
 /// </summary>
-public sealed class ResumeVideoJob
+public sealed class ResumeVideoJob(SalvageRuns salvage)
 {
     [Function(nameof(ResumeVideoJob))]
     public async Task<IActionResult> RunAsync(
@@ -28,9 +29,16 @@ public sealed class ResumeVideoJob
             return Problems.NotFound("No job has that id.");
         }
 
+        string statusUrl = $"{request.Scheme}://{request.Host}/api/videos/{jobId}";
+
         // The job archives its video itself, or, once it has ended without one, its salvage run does (even while the
         // ended job still reports or settles).
         var archiving = JobIds.EndedWithoutVideo(job) ? await durable.FindSalvageAsync(jobId, cancellationToken).ConfigureAwait(false) : job;
+        if (archiving is null && await salvage.ResumeArchiveAsync(durable, job, cancellationToken).ConfigureAwait(false))
+        {
+            return new AcceptedResult(statusUrl, new { jobId, resumeRequested = true });
+        }
+
         if (archiving is not { IsCompleted: false } || archiving.ReadCustomStatusAs<JobProgress>()?.Phase != JobPhase.Archiving)
         {
             return Problems.Conflict("The job is not archiving; there is nothing to resume.");
@@ -45,6 +53,6 @@ public sealed class ResumeVideoJob
             return Problems.Conflict("The archive finished meanwhile.");
         }
 
-        return new AcceptedResult($"{request.Scheme}://{request.Host}/api/videos/{jobId}", new { jobId, resumeRequested = true });
+        return new AcceptedResult(statusUrl, new { jobId, resumeRequested = true });
     }
 }

@@ -51,6 +51,10 @@ public sealed partial class RunManifest(ManifestIntake intake, IOptions<StorageO
             return Problems.Unavailable("manifest-incomplete", "Some of the manifest's jobs could not be started.",
                 $"{ex.Failed} of {ex.Total} job(s) could not be started; the others were. Run the manifest again to start them.", TimeSpan.FromSeconds(30));
         }
+        catch (Money.BudgetBusyException ex)
+        {
+            return Problems.Unavailable("budget-busy", "The daily budget is busy.", ex.Message, Money.BudgetBusyException.RetryAfter);
+        }
 
         return outcome switch
         {

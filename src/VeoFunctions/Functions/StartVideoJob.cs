@@ -53,22 +53,31 @@ public sealed class StartVideoJob(VideoRequestParser parser, JobScheduler schedu
         string jobId = key is null ? JobScheduler.NewJobId() : JobScheduler.JobIdFor(key);
         using var scope = Telemetry.JobLogScope.Begin(logger ?? NullLogger<StartVideoJob>.Instance, jobId);
         var quote = await spending.QuoteAsync(parsed.Draft.Request, cancellationToken).ConfigureAwait(false);
-        var outcome = await scheduler.ScheduleAsync(durable, jobId, parsed.Draft, JobScheduler.Fingerprint(body), callerChosenId: key is not null, cancellationToken, quote: quote).ConfigureAwait(false);
+        ScheduleOutcome outcome;
+        try
+        {
+            outcome = await scheduler.ScheduleAsync(durable, jobId, parsed.Draft, JobScheduler.Fingerprint(body), callerChosenId: key is not null, cancellationToken, quote: quote).ConfigureAwait(false);
+        }
+        catch (BudgetBusyException ex)
+        {
+            return Problems.Unavailable("budget-busy", "The daily budget is busy.", ex.Message, BudgetBusyException.RetryAfter);
+        }
+
         if (outcome == ScheduleOutcome.OverBudget)
         {
             var budget = await spending.BudgetAsync(quote, cancellationToken).ConfigureAwait(false);
             return Problems.OverBudget(budget, quote.Estimate.EstimatedUsd);
         }
 
+        // The Idempotency-Key answers of draft-ietf-httpapi-idempotency-key-header: another body 422, first copy still in progress 409.
         if (outcome == ScheduleOutcome.Conflict)
         {
-            return Problems.Conflict("This Idempotency-Key was already used for a different request; nothing new was started.");
+            return Problems.IdempotencyKeyReused();
         }
 
         if (outcome == ScheduleOutcome.Starting)
         {
-            return Problems.Unavailable("starting", "The job is being started.",
-                "A request with this Idempotency-Key is still starting the job; send the same request again shortly.", TimeSpan.FromSeconds(1));
+            return Problems.IdempotencyKeyInProgress(TimeSpan.FromSeconds(1));
         }
 
         string statusUrl = $"{request.Scheme}://{request.Host}/api/videos/{jobId}";

@@ -54,9 +54,39 @@ public static class Problems
 
     /// <summary>A <c>503</c> that says when to try again (<c>Retry-After</c>, whole seconds).</summary>
     public static ObjectResult Unavailable(string type, string title, string detail, TimeSpan retryAfter) =>
-        new RetryLaterResult(new ProblemDetails { Type = TypeBase + type, Title = title, Status = StatusCodes.Status503ServiceUnavailable, Detail = detail }, retryAfter)
+        RetryLater(StatusCodes.Status503ServiceUnavailable, type, title, detail, retryAfter);
+
+    /// <summary>The problem type of <see cref="IdempotencyKeyReused"/>.</summary>
+    public const string IdempotencyKeyReusedType = TypeBase + "idempotency-key-reused";
+
+    /// <summary>The problem type of <see cref="IdempotencyKeyInProgress"/>.</summary>
+    public const string IdempotencyKeyInProgressType = TypeBase + "idempotency-key-in-progress";
+
+    /// <summary>
+    /// 422, as draft-ietf-httpapi-idempotency-key-header says: the key was used before for a different request (another
+    /// body). Not a conflict with the job's state: the request itself is unfit to be processed under that key.
+    /// </summary>
+    public static ObjectResult IdempotencyKeyReused() =>
+        Result(new ProblemDetails
         {
-            StatusCode = StatusCodes.Status503ServiceUnavailable,
+            Type = IdempotencyKeyReusedType,
+            Title = "The Idempotency-Key was already used for a different request.",
+            Status = StatusCodes.Status422UnprocessableEntity,
+            Detail = "This Idempotency-Key was already used for a different request; nothing new was started. Use a new key for a new request.",
+        });
+
+    /// <summary>
+    /// 409, as the draft says, with <c>Retry-After</c>: the first request with this key is still being processed (starting
+    /// the job); the same request sent again shortly gets that job.
+    /// </summary>
+    public static ObjectResult IdempotencyKeyInProgress(TimeSpan retryAfter) =>
+        RetryLater(StatusCodes.Status409Conflict, "idempotency-key-in-progress", "A request with this Idempotency-Key is still being processed.",
+            "A request with this Idempotency-Key is still starting the job; send the same request again shortly.", retryAfter);
+
+    private static RetryLaterResult RetryLater(int status, string type, string title, string detail, TimeSpan retryAfter) =>
+        new(new ProblemDetails { Type = TypeBase + type, Title = title, Status = status, Detail = detail }, retryAfter)
+        {
+            StatusCode = status,
             ContentTypes = { "application/problem+json" },
         };
 

@@ -53,7 +53,7 @@ internal static class Archiving
                 if (++notFoundRounds >= (timing.VideoNotFoundRounds > 0 ? timing.VideoNotFoundRounds : DefaultVideoNotFoundRounds))
                 {
                     throw run.End(JobPhase.Failed,
-                        $"fal's CDN did not find the video in {notFoundRounds} rounds of retries, though fal's result still named it, so it counts as gone.",
+                        $"fal's CDN did not find the video in {notFoundRounds} rounds of retries, though fal's result still named it, so it counts as gone. fal keeps the result for weeks: POST /api/videos/{plan.JobId}/resume reads it again and archives the video once fal's CDN serves it.",
                         JobEndCause.ResultGone);
                 }
             }

@@ -20,7 +20,7 @@ namespace VeoFunctions.Jobs;
 /// backend treats an event raised on an ended instance, and a job's state never makes it fail.
 /// </summary>
 public sealed partial class FalWebhookIntake(
-    SubmissionLedger ledger, DeliveryLedger deliveries, IOptions<FalOptions> fal, IOptions<JobOptions> jobs, TimeProvider time, ILogger<FalWebhookIntake> logger, Telemetry.VeoMetrics metrics)
+    SubmissionLedger ledger, DeliveryLedger deliveries, SalvageRuns salvage, IOptions<FalOptions> fal, TimeProvider time, ILogger<FalWebhookIntake> logger, Telemetry.VeoMetrics metrics)
 {
     public async Task<WebhookIntakeOutcome> AcceptAsync(DurableTaskClient durable, string jobId, string? token, FalWebhookDelivery delivery, CancellationToken cancellationToken)
     {
@@ -60,7 +60,7 @@ public sealed partial class FalWebhookIntake(
         var instance = await durable.GetInstanceAsync(jobId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
         if (await deliveries.RecordAsync(jobId, delivered, EndedWithoutVideo(instance), cancellationToken).ConfigureAwait(false) is { } claim)
         {
-            await StartSalvageAsync(durable, jobId, new SalvageInput(claim.Plan, recorded, claim.Delivered), claim.Won, cancellationToken).ConfigureAwait(false);
+            await salvage.StartAsync(durable, jobId, new SalvageInput(claim.Plan, recorded, claim.Delivered), claim.Won, cancellationToken).ConfigureAwait(false);
         }
 
         if (instance is { IsRunning: true } or { RuntimeStatus: OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended })
@@ -75,55 +75,7 @@ public sealed partial class FalWebhookIntake(
     // A job that ended without its video and never closed its delivery record (the first release's jobs, or one an
     // operator terminated): its input holds what a salvage run needs.
     private ArchivePlan? EndedWithoutVideo(OrchestrationMetadata? instance) =>
-        instance is { IsCompleted: true } && instance.RuntimeStatus != OrchestrationRuntimeStatus.Completed && instance.ReadInputAs<VideoJobInput>() is { } input
-            ? ArchivePlan.Of(input) with { Timing = JobTiming.From(jobs.Value) } // the first release's timings lack the archive's
-            : null;
-
-    private async Task StartSalvageAsync(DurableTaskClient durable, string jobId, SalvageInput input, bool won, CancellationToken cancellationToken)
-    {
-        string salvageId = JobIds.SalvageIdFor(jobId);
-        if (!won)
-        {
-            // The claim's winner starts the run. Backends do not make a start under one id atomic (Azure Storage checks,
-            // queues the start, then records it), so a copy of the delivery gives the winner a moment before it
-            // concludes the winner died and starts the run itself.
-            for (int look = 0; look < SalvageWaitRounds; look++)
-            {
-                if (await durable.GetInstanceAsync(salvageId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false) is not null)
-                {
-                    return;
-                }
-
-                // Wall-clock time on purpose: this waits for another request's real progress, not for the app's clock.
-                await Task.Delay(SalvageWaitRound, TimeProvider.System, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        // Deduplicated on every status: backends differ on what an existing id means (the Functions host replaces an
-        // ended instance, the in-process engine restarts even a running one).
-        var options = new StartOrchestrationOptions(salvageId).WithDedupeStatuses(
-            OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended,
-            OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated);
-        try
-        {
-            await durable.ScheduleNewOrchestrationInstanceAsync(nameof(VideoSalvageOrchestrator), input, options, cancellationToken).ConfigureAwait(false);
-            Log.SalvageStarted(logger, jobId, input.Fal.RequestId);
-            metrics.Salvaged();
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            if (await durable.GetInstanceAsync(salvageId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false) is null)
-            {
-                throw;
-            }
-
-            // A concurrent copy of the delivery started it.
-        }
-    }
-
-    private const int SalvageWaitRounds = 20;
-
-    private static readonly TimeSpan SalvageWaitRound = TimeSpan.FromMilliseconds(250);
+        instance is { IsCompleted: true } && instance.RuntimeStatus != OrchestrationRuntimeStatus.Completed ? salvage.PlanOf(instance) : null;
 
     // The record already holds the delivery, so a raise that fails only makes the job learn it later (its status
     // checks find fal's result, and its close finds the record). An instance that ended meanwhile makes the host throw.
@@ -163,9 +115,6 @@ public sealed partial class FalWebhookIntake(
 
         [LoggerMessage(4006, LogLevel.Warning, "A signed webhook for fal request {RequestId} names job {JobId}, which has no submit on record; nothing to do")]
         public static partial void NothingToDo(ILogger logger, string jobId, string requestId);
-
-        [LoggerMessage(4007, LogLevel.Warning, "Job {JobId} ended without its video and fal delivered request {RequestId} afterwards: salvage run started")]
-        public static partial void SalvageStarted(ILogger logger, string jobId, string requestId);
 
         [LoggerMessage(4008, LogLevel.Information, "Job {JobId} ended before its webhook could be raised; the delivery is on its record")]
         public static partial void EndedMeanwhile(ILogger logger, string jobId);

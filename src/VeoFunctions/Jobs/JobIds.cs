@@ -1,3 +1,4 @@
+using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 
 namespace VeoFunctions.Jobs;
@@ -14,6 +15,15 @@ public static class JobIds
     /// caller-chosen id can collide with it.
     /// </summary>
     public static string SalvageIdFor(string jobId) => $"{jobId}-salvage";
+
+    /// <summary>
+    /// Start options that never replace an instance of that id, whatever its state: backends differ on what an existing
+    /// id means (the Functions host replaces an ended instance, the in-process engine restarts even a running one), and a
+    /// stale start must find the job or run it made, never rewrite it.
+    /// </summary>
+    public static StartOrchestrationOptions StartOnce(string instanceId) => new StartOrchestrationOptions(instanceId).WithDedupeStatuses(
+        OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended,
+        OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated);
 
     /// <summary>The job's salvage run, if one was started.</summary>
     public static async Task<OrchestrationMetadata?> FindSalvageAsync(this DurableTaskClient durable, string jobId, CancellationToken cancellationToken)

@@ -88,6 +88,19 @@ public sealed partial class JobScheduler(ImageStaging staging, JobClaims claims,
             }
 
             input = await PrepareAsync(jobId, draft, fingerprint, manifest, quote, cancellationToken).ConfigureAwait(false);
+            if (claim is not null)
+            {
+                // The fence: staging can stall past AbandonedClaimAfter, and a retry that took the claim over meanwhile
+                // may have started the job, or failed and given back the reservation. Only a start that still holds its
+                // claim schedules; once marked scheduling, neither it nor a taker gives anything back.
+                if (await claims.BeginSchedulingAsync(jobId, claim, cancellationToken).ConfigureAwait(false) is not { } fenced)
+                {
+                    // What it held is its taker's now (the reservation passed with the claim); this start gives back nothing.
+                    return await ExistingAsync(client, jobId, fingerprint, CancellationToken.None).ConfigureAwait(false) ?? ScheduleOutcome.Starting;
+                }
+
+                claim = fenced;
+            }
         }
         catch (Exception)
         {
@@ -160,11 +173,12 @@ public sealed partial class JobScheduler(ImageStaging staging, JobClaims claims,
         var outcome = ScheduleOutcome.Started;
         try
         {
-            await client.ScheduleNewOrchestrationInstanceAsync(nameof(VideoJobOrchestrator), input, new StartOrchestrationOptions(jobId), CancellationToken.None).ConfigureAwait(false);
+            await client.ScheduleNewOrchestrationInstanceAsync(nameof(VideoJobOrchestrator), input, JobIds.StartOnce(jobId), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception)
         {
-            // Taking over an abandoned claim can still race its original starter; anything else is a real failure.
+            // Taking over an abandoned claim can still race its original starter (whose job then stands, deduplicated
+            // whatever its state); anything else is a real failure.
             if (await ExistingAsync(client, jobId, input.RequestFingerprint, CancellationToken.None).ConfigureAwait(false) is not { } raced)
             {
                 throw;

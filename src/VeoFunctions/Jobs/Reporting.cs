@@ -52,7 +52,7 @@ internal static class Reporting
         }
     }
 
-    // First after CallbackFirstRetryInterval (30 s), doubling up to an hour: with 12 attempts, about 6 hours.
+    // First after CallbackFirstRetryInterval (30 s), doubling up to an hour: with 12 attempts, 11 waits of 5 h 4 min in all.
     private static TaskOptions CallbackRetry(JobTiming timing) => TaskOptions.FromRetryPolicy(
         new RetryPolicy(Math.Max(1, timing.CallbackAttempts), timing.CallbackFirstRetryInterval > TimeSpan.Zero ? timing.CallbackFirstRetryInterval : TimeSpan.FromSeconds(30),
             backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromHours(1)));

@@ -23,6 +23,14 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
     private static readonly HashSet<string> OwnFields = ["id", "run"];
 
     /// <summary>
+    /// A manifest (one job, or a batch) may name the schema it follows (schemas/manifest.schema.json) for editors and
+    /// validators: the app ignores its value, and it is not part of what an entry is (adding it starts nothing new).
+    /// </summary>
+    public const string SchemaField = "$schema";
+
+    private static readonly HashSet<string> SingleJobFields = [.. OwnFields, SchemaField];
+
+    /// <summary>
     /// A batch's defaults for its jobs, in a fixed order. They change where fal's answer goes and how soon, not the video
     /// fal makes, so they are no part of a job's fingerprint (nor are a job's own): changing them starts nothing new.
     /// </summary>
@@ -34,7 +42,10 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
     /// <summary>What of the batch the release that named entries by position took into each fingerprint, in its order.</summary>
     private static readonly string[] CanonicalFields = [.. DefaultFields, "run"];
 
-    private static readonly HashSet<string> BatchFields = ["jobs", .. CanonicalFields];
+    /// <summary>What of an entry is no part of its fingerprint: where the answer goes, how soon, and the schema's name.</summary>
+    private static readonly string[] LeftOutFields = [.. DefaultFields, SchemaField];
+
+    private static readonly HashSet<string> BatchFields = ["jobs", SchemaField, .. CanonicalFields];
 
     /// <param name="ownBlob">Recognises an image reference naming a blob of the app's images container.</param>
     public ManifestParseResult Parse(ReadOnlyMemory<byte> manifest, Func<string, BlobImage?> ownBlob)
@@ -84,15 +95,20 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
 
         if (!root.TryGetProperty("jobs", out var list))
         {
-            var single = ParseOne(root, 0, null, ownBlob, unlisted, out var problems);
+            var single = ParseOne(root, 0, null, ownBlob, unlisted, out var problems, SingleJobFields);
             return single is null ? new([], problems) : new([single], []);
         }
 
         var batchProblems = root.EnumerateObject().Where(p => !BatchFields.Contains(p.Name))
-            .Select(p => new ManifestProblem(null, null, p.Name, "Unknown field; a batch has jobs, callback_url, callback_events, priority and run.")).ToList();
+            .Select(p => new ManifestProblem(null, null, p.Name, "Unknown field; a batch has jobs, callback_url, callback_events, priority, run and $schema.")).ToList();
         if (!IsRunLabel(root))
         {
             batchProblems.Add(new ManifestProblem(null, null, "run", RunShape));
+        }
+
+        if (!IsSchemaReference(root))
+        {
+            batchProblems.Add(new ManifestProblem(null, null, SchemaField, SchemaShape));
         }
 
         var defaultsErrors = new Errors();
@@ -128,7 +144,7 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
             {
                 problems.Add(new ManifestProblem(index, null, "job", "Must be a JSON object with the HTTP body's fields."));
             }
-            else if (ParseOne(item, index, defaults, ownBlob, unlisted, out var jobProblems) is { } job)
+            else if (ParseOne(item, index, defaults, ownBlob, unlisted, out var jobProblems, OwnFields) is { } job)
             {
                 if (job.Id is not null && !ids.Add(job.Id))
                 {
@@ -157,7 +173,7 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
         return new(parsed, problems);
     }
 
-    private ManifestJob? ParseOne(JsonElement job, int index, JsonElement? defaults, Func<string, BlobImage?> ownBlob, Tally unlisted, out List<ManifestProblem> problems)
+    private ManifestJob? ParseOne(JsonElement job, int index, JsonElement? defaults, Func<string, BlobImage?> ownBlob, Tally unlisted, out List<ManifestProblem> problems, HashSet<string> ownFields)
     {
         problems = [];
         string? id = null;
@@ -176,7 +192,12 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
             problems.Add(new ManifestProblem(index, id, "run", RunShape));
         }
 
-        var result = jobs.ParseJob(job, ownBlob, OwnFields);
+        if (ownFields.Contains(SchemaField) && !IsSchemaReference(job))
+        {
+            problems.Add(new ManifestProblem(index, id, SchemaField, SchemaShape));
+        }
+
+        var result = jobs.ParseJob(job, ownBlob, ownFields);
         if (result.Errors is { } errors)
         {
             problems.AddRange(errors.SelectMany(e => e.Value.Select(reason => new ManifestProblem(index, id, e.Key, reason))));
@@ -199,8 +220,8 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
             return null;
         }
 
-        return new ManifestJob(index, id, result.Draft, Fingerprint(job, defaults, DefaultFields, InheritedFields),
-            Earlier: new EarlierFingerprints(Fingerprint(job, defaults, [], CanonicalFields), RawFingerprint(job, defaults)));
+        return new ManifestJob(index, id, result.Draft, Fingerprint(job, defaults, LeftOutFields, InheritedFields),
+            Earlier: new EarlierFingerprints(Fingerprint(job, defaults, [SchemaField], CanonicalFields), RawFingerprint(job, defaults)));
     }
 
     // What the entry asks fal to make: its own JSON without the fields that only say where the answer goes and how soon
@@ -299,6 +320,12 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
     }
 
     private const string RunShape = "Must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit: a label that asks for a fresh run when changed.";
+
+    private const string SchemaShape = "Must be a string: the URL or path of the manifest schema (schemas/manifest.schema.json).";
+
+    // Absent, null, or a string.
+    private static bool IsSchemaReference(JsonElement owner) =>
+        !owner.TryGetProperty(SchemaField, out var value) || value.ValueKind is JsonValueKind.Null or JsonValueKind.String;
 
     // Absent, null, or a label of the id's shape.
     private static bool IsRunLabel(JsonElement owner) =>

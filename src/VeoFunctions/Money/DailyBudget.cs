@@ -1,7 +1,8 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using Azure;
-using Azure.Storage.Blobs.Models;
+using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VeoFunctions.Storage;
@@ -11,22 +12,25 @@ namespace VeoFunctions.Money;
 /// <summary>
 /// The optional daily spending cap (<see cref="MoneyOptions.DailyBudgetUsd"/>, per UTC day). A job reserves its
 /// estimate before anything reaches fal; when it ends, fal's billed cost replaces the estimate, or the reservation is
-/// released if nothing was billed. Each day is one blob, <c>budget/{yyyy-MM-dd}.json</c> in the work container, with
-/// one entry per job, updated by a conditional write on its ETag and redone when another writer got there first, so
-/// concurrent starts can never together reserve more than the limit. Entries are keyed by job id: reserving for a job
-/// that already holds a reservation (a replayed start, a redelivered manifest) takes no more room; a released entry is
-/// no reservation, so reserving it again needs room like a new one.
+/// released if nothing was billed. Each day is one partition of the budget table (<see cref="StorageTables"/>): a row
+/// per job and a totals row, changed together in one transaction under the totals' ETag, so concurrent starts can never
+/// together reserve more than the limit and each start costs the same few requests however busy the day
+/// (<see cref="BudgetDayWriter"/>). Entries are keyed by job id: reserving for a job that already holds a reservation (a
+/// replayed start, a redelivered manifest) takes no more room; a released entry is no reservation, so reserving it
+/// again needs room like a new one.
 /// </summary>
 /// <remarks>
 /// A reservation names its holder: the start that last reserved it. Only that start may give it back
 /// (<see cref="ReleaseAsync"/>), and only while it is still a reservation, so a start that failed cannot release what
 /// another start of the same job id (a retry that took its claim over) now relies on, nor a job's settled cost.
+/// Days written by the release before the table (one blob per day, <see cref="BlobName"/>) count from that blob: the
+/// first write of such a day copies its live entries into the table, once.
 /// </remarks>
-public sealed partial class DailyBudget(BlobContainers containers, IOptions<MoneyOptions> options, TimeProvider time, ILogger<DailyBudget> logger)
+public sealed partial class DailyBudget(BlobContainers containers, StorageTables tables, IOptions<MoneyOptions> options, TimeProvider time, ILogger<DailyBudget> logger)
 {
-    private const int MaxWriteAttempts = 500;
-
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly ConcurrentDictionary<DateOnly, BudgetDayWriter> _writers = new();
 
     /// <summary>True when a daily budget is configured.</summary>
     public bool Enabled => options.Value.DailyBudgetUsd is not null;
@@ -34,6 +38,7 @@ public sealed partial class DailyBudget(BlobContainers containers, IOptions<Mone
     /// <summary>The UTC day a job starting now counts against.</summary>
     public DateOnly Today => DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
 
+    /// <summary>The day's blob of the release before the budget table: read, never written.</summary>
     public static string BlobName(DateOnly day) => $"budget/{day:yyyy-MM-dd}.json";
 
     /// <summary>
@@ -41,119 +46,136 @@ public sealed partial class DailyBudget(BlobContainers containers, IOptions<Mone
     /// is left of the day. A job already reserved takes no more room and passes to this holder; a job whose entry was
     /// released (its start failed) or never made needs room; a job already spent is left as it is.
     /// </summary>
+    /// <remarks>
+    /// More jobs than one transaction holds are reserved a transaction's worth at a time, and what was reserved is given
+    /// back when a later part is refused: the limit holds throughout, and meanwhile the batch's room is only held early.
+    /// </remarks>
     public async Task<BudgetReservation> ReserveAsync(DateOnly day, IReadOnlyList<(string JobId, decimal Usd)> jobs, CancellationToken cancellationToken, string? holder = null)
     {
         ArgumentNullException.ThrowIfNull(jobs);
         decimal limit = options.Value.DailyBudgetUsd ?? throw new InvalidOperationException("No daily budget is configured.");
-        for (int attempt = 1; ; attempt++)
+        var parts = jobs.DistinctBy(job => job.JobId).Chunk(BudgetDayWriter.MaxJobs).ToList();
+        if (parts.Count == 0)
         {
-            var (document, etag) = await ReadDocumentAsync(day, cancellationToken).ConfigureAwait(false);
-            var before = Snapshot(day, document, limit);
-            var distinct = jobs.DistinctBy(job => job.JobId).ToList();
-            var fresh = distinct.Where(job => document.Jobs.GetValueOrDefault(job.JobId) is null or { State: BudgetEntry.Released }).ToList();
-            var handedOver = distinct.Where(job => document.Jobs.GetValueOrDefault(job.JobId) is { State: BudgetEntry.Reserved } entry && entry.Holder != holder).ToList();
-            decimal needed = fresh.Sum(job => job.Usd);
-            if (fresh.Count == 0 && (handedOver.Count == 0 || holder is null))
-            {
-                return new BudgetReservation(true, before, [], 0);
-            }
-
-            if (needed > 0 && before.CommittedUsd + needed > limit) // a hand-over takes no room: never refused, even on a day over its (lowered) limit
-            {
-                Log.Refused(logger, day, needed, before.RemainingUsd ?? 0, limit);
-                return new BudgetReservation(false, before, [], needed);
-            }
-
-            var now = time.GetUtcNow();
-            foreach (var (jobId, usd) in fresh)
-            {
-                document.Jobs[jobId] = new BudgetEntry(usd, null, BudgetEntry.Reserved, now, holder);
-            }
-
-            foreach (var (jobId, _) in handedOver)
-            {
-                document.Jobs[jobId] = document.Jobs[jobId] with { Holder = holder, UpdatedAt = now };
-            }
-
-            if (await TryWriteAsync(day, document, etag, cancellationToken).ConfigureAwait(false))
-            {
-                var after = Snapshot(day, document, limit);
-                WarnIfNearlySpent(before, after);
-                return new BudgetReservation(true, after, fresh.Select(job => job.JobId).ToList(), needed);
-            }
-
-            await BackOffAsync(attempt, cancellationToken).ConfigureAwait(false);
+            return new BudgetReservation(true, await ReadAsync(day, cancellationToken).ConfigureAwait(false), [], 0);
         }
+
+        var created = new List<string>();
+        decimal reserved = 0;
+        BudgetReservation? answer = null;
+        for (int i = 0; i < parts.Count; i++)
+        {
+            var part = parts[i];
+            answer = await Writer(day).WriteAsync(part.Select(job => job.JobId).ToList(), read => Reserve(read, part, holder, limit), cancellationToken).ConfigureAwait(false);
+            if (!answer.Reserved)
+            {
+                await Task.WhenAll(created.Select(jobId => Writer(day).WriteAsync([jobId], read => Release(read, jobId, holder), CancellationToken.None))).ConfigureAwait(false);
+                decimal needed = reserved + answer.NeededUsd + parts.Skip(i + 1).SelectMany(rest => rest).Sum(job => job.Usd);
+                return answer with { NeededUsd = needed };
+            }
+
+            created.AddRange(answer.Created);
+            reserved += answer.NeededUsd;
+        }
+
+        return answer! with { Created = created, NeededUsd = reserved };
     }
 
     /// <summary>
     /// Gives back <paramref name="holder"/>'s reservation of a job that certainly did not start. Changes nothing when the
     /// entry is not a reservation any more or another start holds it now.
     /// </summary>
-    public async Task ReleaseAsync(DateOnly day, string jobId, string holder, CancellationToken cancellationToken)
-    {
-        for (int attempt = 1; ; attempt++)
-        {
-            var (document, etag) = await ReadDocumentAsync(day, cancellationToken).ConfigureAwait(false);
-            if (document.Jobs.GetValueOrDefault(jobId) is not { State: BudgetEntry.Reserved } entry || entry.Holder != holder)
-            {
-                return;
-            }
-
-            document.Jobs[jobId] = entry with { State = BudgetEntry.Released, UpdatedAt = time.GetUtcNow() };
-            if (await TryWriteAsync(day, document, etag, cancellationToken).ConfigureAwait(false))
-            {
-                return;
-            }
-
-            await BackOffAsync(attempt, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public Task ReleaseAsync(DateOnly day, string jobId, string holder, CancellationToken cancellationToken) =>
+        Writer(day).WriteAsync([jobId], read => Release(read, jobId, holder), cancellationToken);
 
     /// <summary>
     /// Settles a job's entry on the day it reserved: <paramref name="billed"/> makes it spent (fal's
     /// <paramref name="actualUsd"/> when known, else its estimate), otherwise it is released. A job with no entry
     /// there (the budget was turned on after it started) gets one when it was billed, so the day's spend stays true.
     /// </summary>
-    public async Task SettleAsync(DateOnly day, string jobId, decimal estimateUsd, decimal? actualUsd, bool billed, CancellationToken cancellationToken)
-    {
-        for (int attempt = 1; ; attempt++)
+    public Task SettleAsync(DateOnly day, string jobId, decimal estimateUsd, decimal? actualUsd, bool billed, CancellationToken cancellationToken) =>
+        Writer(day).WriteAsync([jobId], read =>
         {
-            var (document, etag) = await ReadDocumentAsync(day, cancellationToken).ConfigureAwait(false);
-            var entry = document.Jobs.GetValueOrDefault(jobId);
+            var entry = read[jobId];
             if (entry is null && !billed)
             {
-                return;
+                return false;
             }
 
             var settled = new BudgetEntry(entry?.EstimatedUsd ?? estimateUsd, billed ? actualUsd : null, billed ? BudgetEntry.Spent : BudgetEntry.Released, time.GetUtcNow());
             if (entry is not null && entry.State == settled.State && entry.ActualUsd == settled.ActualUsd)
             {
-                return;
+                return false;
             }
 
-            var before = Snapshot(day, document, options.Value.DailyBudgetUsd);
-            document.Jobs[jobId] = settled;
-            if (await TryWriteAsync(day, document, etag, cancellationToken).ConfigureAwait(false))
-            {
-                WarnIfNearlySpent(before, Snapshot(day, document, options.Value.DailyBudgetUsd));
-                return;
-            }
+            var before = Snapshot(read, options.Value.DailyBudgetUsd);
+            read.Set(jobId, settled);
+            WarnIfNearlySpent(before, Snapshot(read, options.Value.DailyBudgetUsd));
+            return true;
+        }, cancellationToken);
 
-            await BackOffAsync(attempt, cancellationToken).ConfigureAwait(false);
-        }
+    /// <summary>The day's budget as it stands: one read of its totals (or of the earlier release's blob for a day the table has not seen).</summary>
+    public async Task<BudgetSnapshot> ReadAsync(DateOnly day, CancellationToken cancellationToken)
+    {
+        var table = await tables.BudgetAsync().ConfigureAwait(false);
+        var totals = await table.GetEntityIfExistsAsync<TableEntity>(BudgetDay.Partition(day), BudgetDay.TotalsKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var read = totals.HasValue
+            ? new BudgetDay(day, totals.Value!, [], [])
+            : LegacyDay(day, await ReadLegacyAsync(day, cancellationToken).ConfigureAwait(false));
+        return Snapshot(read, options.Value.DailyBudgetUsd);
     }
 
-    /// <summary>The day's budget as it stands.</summary>
-    public async Task<BudgetSnapshot> ReadAsync(DateOnly day, CancellationToken cancellationToken) =>
-        Snapshot(day, (await ReadDocumentAsync(day, cancellationToken).ConfigureAwait(false)).Document, options.Value.DailyBudgetUsd);
+    private BudgetDayWriter Writer(DateOnly day) =>
+        _writers.GetOrAdd(day, d => new BudgetDayWriter(d, tables.BudgetAsync, (table, ct) => SeedAsync(table, d, ct)));
 
-    private BudgetSnapshot Snapshot(DateOnly day, BudgetDocument document, decimal? limit)
+    private BudgetReservation Reserve(BudgetDay read, IReadOnlyList<(string JobId, decimal Usd)> jobs, string? holder, decimal limit)
     {
-        decimal reserved = document.Jobs.Values.Where(e => e.State == BudgetEntry.Reserved).Sum(e => e.EstimatedUsd);
-        decimal spent = document.Jobs.Values.Where(e => e.State == BudgetEntry.Spent).Sum(e => e.ActualUsd ?? e.EstimatedUsd);
-        var resetsAt = new DateTimeOffset(day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        return new BudgetSnapshot(day, limit, reserved, spent, limit is { } cap ? Math.Max(0, cap - reserved - spent) : null, document.Jobs.Count, resetsAt, time.GetUtcNow());
+        var before = Snapshot(read, limit);
+        var fresh = jobs.Where(job => read[job.JobId] is null or { State: BudgetEntry.Released }).ToList();
+        var handedOver = jobs.Where(job => read[job.JobId] is { State: BudgetEntry.Reserved } entry && entry.Holder != holder).ToList();
+        decimal needed = fresh.Sum(job => job.Usd);
+        if (fresh.Count == 0 && (handedOver.Count == 0 || holder is null))
+        {
+            return new BudgetReservation(true, before, [], 0);
+        }
+
+        if (needed > 0 && before.CommittedUsd + needed > limit) // a hand-over takes no room: never refused, even on a day over its (lowered) limit
+        {
+            Log.Refused(logger, read.Day, needed, before.RemainingUsd ?? 0, limit);
+            return new BudgetReservation(false, before, [], needed);
+        }
+
+        var now = time.GetUtcNow();
+        foreach (var (jobId, usd) in fresh)
+        {
+            read.Set(jobId, new BudgetEntry(usd, null, BudgetEntry.Reserved, now, holder));
+        }
+
+        foreach (var (jobId, _) in handedOver)
+        {
+            read.Set(jobId, read[jobId]! with { Holder = holder, UpdatedAt = now });
+        }
+
+        var after = Snapshot(read, limit);
+        WarnIfNearlySpent(before, after);
+        return new BudgetReservation(true, after, fresh.Select(job => job.JobId).ToList(), needed);
+    }
+
+    private bool Release(BudgetDay read, string jobId, string? holder)
+    {
+        if (read[jobId] is not { State: BudgetEntry.Reserved } entry || entry.Holder != holder)
+        {
+            return false;
+        }
+
+        read.Set(jobId, entry with { State = BudgetEntry.Released, UpdatedAt = time.GetUtcNow() });
+        return true;
+    }
+
+    private BudgetSnapshot Snapshot(BudgetDay read, decimal? limit)
+    {
+        var resetsAt = new DateTimeOffset(read.Day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        return new BudgetSnapshot(read.Day, limit, read.ReservedUsd, read.SpentUsd, limit is { } cap ? Math.Max(0, cap - read.ReservedUsd - read.SpentUsd) : null, read.Jobs, resetsAt, time.GetUtcNow());
     }
 
     private void WarnIfNearlySpent(BudgetSnapshot before, BudgetSnapshot after)
@@ -168,63 +190,79 @@ public sealed partial class DailyBudget(BlobContainers containers, IOptions<Mone
         }
     }
 
-    private async Task<(BudgetDocument Document, ETag? ETag)> ReadDocumentAsync(DateOnly day, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts a day the table has no totals for: from the earlier release's blob of that day when there is one (its
+    /// reserved and spent entries become rows, so their holders can release and their jobs settle), else from nothing.
+    /// Rows are only ever inserted here and the totals last, so a writer that finds the totals finds every row, and two
+    /// processes seeding at once write the same thing.
+    /// </summary>
+    private async Task SeedAsync(TableClient table, DateOnly day, CancellationToken cancellationToken)
     {
-        var container = await containers.WorkAsync().ConfigureAwait(false);
-        try
+        var legacy = await ReadLegacyAsync(day, cancellationToken).ConfigureAwait(false);
+        string partition = BudgetDay.Partition(day);
+        var live = legacy.Where(entry => entry.Value.State is BudgetEntry.Reserved or BudgetEntry.Spent).ToList();
+        foreach (var part in live.Chunk(BudgetDayWriter.MaxJobs + 1))
         {
-            var content = await container.GetBlobClient(BlobName(day)).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
-            return (content.Value.Content.ToObjectFromJson<BudgetDocument>(Json) ?? new BudgetDocument(day, []), content.Value.Details.ETag);
+            if (!await TryInsertAsync(table, part.Select(entry => BudgetDay.ToEntity(partition, entry.Key, entry.Value)), cancellationToken).ConfigureAwait(false))
+            {
+                // Another process is seeding the same day: insert what it has not yet, one by one.
+                foreach (var (jobId, entry) in part)
+                {
+                    await TryInsertAsync(table, [BudgetDay.ToEntity(partition, jobId, entry)], cancellationToken).ConfigureAwait(false);
+                }
+            }
         }
-        catch (RequestFailedException ex) when (ex.Status == (int)HttpStatusCode.NotFound)
+
+        var day0 = LegacyDay(day, legacy);
+        await TryInsertAsync(table, [BudgetDay.Totals(partition, day0.ReservedUsd, day0.SpentUsd, day0.Jobs)], cancellationToken).ConfigureAwait(false);
+        if (legacy.Count > 0)
         {
-            return (new BudgetDocument(day, []), null);
+            Log.Seeded(logger, day, legacy.Count, day0.ReservedUsd, day0.SpentUsd);
         }
     }
 
-    // False when another writer changed the day first: read again and decide again.
-    private async Task<bool> TryWriteAsync(DateOnly day, BudgetDocument document, ETag? etag, CancellationToken cancellationToken)
+    // False when a row already exists: someone else wrote it first.
+    private static async Task<bool> TryInsertAsync(TableClient table, IEnumerable<TableEntity> rows, CancellationToken cancellationToken)
     {
-        var container = await containers.WorkAsync().ConfigureAwait(false);
         try
         {
-            await container.GetBlobClient(BlobName(day)).UploadAsync(
-                BinaryData.FromObjectAsJson(document, Json),
-                new BlobUploadOptions
-                {
-                    HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
-                    Conditions = etag is { } match ? new BlobRequestConditions { IfMatch = match } : new BlobRequestConditions { IfNoneMatch = ETag.All },
-                },
-                cancellationToken).ConfigureAwait(false);
+            await table.SubmitTransactionAsync(rows.Select(row => new TableTransactionAction(TableTransactionActionType.Add, row)), cancellationToken).ConfigureAwait(false);
             return true;
         }
-        catch (RequestFailedException ex) when (ex.Status is (int)HttpStatusCode.Conflict or (int)HttpStatusCode.PreconditionFailed)
+        catch (RequestFailedException ex) when (BudgetDayWriter.IsCollision(ex))
         {
             return false;
         }
     }
 
-    // Writers that collide spread out, so that one of them wins each round. Real time, not the TimeProvider: only the
-    // spread matters, and a test's frozen clock must not stall a losing writer.
-    private static Task BackOffAsync(int attempt, CancellationToken cancellationToken)
+    private static BudgetDay LegacyDay(DateOnly day, IReadOnlyDictionary<string, BudgetEntry> legacy)
     {
-        if (attempt >= MaxWriteAttempts)
+        string partition = BudgetDay.Partition(day);
+        var read = new BudgetDay(day, BudgetDay.Totals(partition, 0, 0, 0), [], legacy.Keys);
+        foreach (var (jobId, entry) in legacy)
         {
-            throw new InvalidOperationException($"The daily budget could not be updated after {attempt} attempts: too many concurrent writers.");
+            read.Set(jobId, entry);
         }
 
-        return Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 + (Math.Min(attempt, 20) * 5))), cancellationToken);
+        return read;
     }
 
-    private sealed record BudgetDocument(DateOnly Day, Dictionary<string, BudgetEntry> Jobs);
-
-    // Holder: the start that reserved the entry (null in entries of earlier releases and in settled ones).
-    private sealed record BudgetEntry(decimal EstimatedUsd, decimal? ActualUsd, string State, DateTimeOffset UpdatedAt, string? Holder = null)
+    private async Task<IReadOnlyDictionary<string, BudgetEntry>> ReadLegacyAsync(DateOnly day, CancellationToken cancellationToken)
     {
-        public const string Reserved = "reserved";
-        public const string Spent = "spent";
-        public const string Released = "released";
+        var container = await containers.WorkAsync().ConfigureAwait(false);
+        try
+        {
+            var content = await container.GetBlobClient(BlobName(day)).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            return content.Value.Content.ToObjectFromJson<LegacyDocument>(Json)?.Jobs ?? [];
+        }
+        catch (RequestFailedException ex) when (ex.Status == (int)HttpStatusCode.NotFound)
+        {
+            return new Dictionary<string, BudgetEntry>();
+        }
     }
+
+    // The earlier release's day: one blob with every job's entry.
+    private sealed record LegacyDocument(DateOnly Day, Dictionary<string, BudgetEntry> Jobs);
 
     private static partial class Log
     {
@@ -233,5 +271,8 @@ public sealed partial class DailyBudget(BlobContainers containers, IOptions<Mone
 
         [LoggerMessage(7102, LogLevel.Warning, "Daily budget nearly spent for {Day}: {CommittedUsd} USD of {BudgetUsd} USD reserved or spent")]
         public static partial void NearlySpent(ILogger logger, DateOnly day, decimal committedUsd, decimal budgetUsd);
+
+        [LoggerMessage(7105, LogLevel.Information, "Daily budget for {Day} starts from the earlier release's blob: {Entries} entries, {ReservedUsd} USD reserved, {SpentUsd} USD spent")]
+        public static partial void Seeded(ILogger logger, DateOnly day, int entries, decimal reservedUsd, decimal spentUsd);
     }
 }

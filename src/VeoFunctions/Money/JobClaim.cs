@@ -11,4 +11,8 @@ namespace VeoFunctions.Money;
 /// tells a replay of the same request that it was already paid for.
 /// </param>
 /// <param name="ETag">The claim blob's version, so marking it started cannot overwrite another writer.</param>
-public sealed record JobClaim(bool Won, string Fingerprint, DateTimeOffset ClaimedAt, bool Started, ETag ETag);
+/// <param name="Scheduling">
+/// A starter went on to schedule the job under this claim (<see cref="JobClaims.BeginSchedulingAsync"/>): the job may
+/// exist whatever became of that call, so the claim and its reservation are never given back, by that starter or a taker.
+/// </param>
+public sealed record JobClaim(bool Won, string Fingerprint, DateTimeOffset ClaimedAt, bool Started, ETag ETag, bool Scheduling = false);

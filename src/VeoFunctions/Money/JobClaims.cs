@@ -15,7 +15,12 @@ namespace VeoFunctions.Money;
 /// <remarks>
 /// Claims live under <c>claims/</c> in the work container, outside the <c>staged/</c> prefix the storage lifecycle
 /// rule deletes, and are kept: they must outlive the orchestration history. A claim is a small JSON document
-/// (<c>{"fingerprint","claimedAt","startedAt","attempt"}</c>).
+/// (<c>{"fingerprint","claimedAt","startedAt","attempt","scheduling"}</c>).
+/// <para>
+/// Every write after the create is conditional on the ETag its writer read, which fences a starter that stalled: once
+/// another starter has taken its claim over (or given that back), it can no longer mark, give back, or schedule
+/// (<see cref="BeginSchedulingAsync"/>).
+/// </para>
 /// </remarks>
 public sealed class JobClaims(BlobContainers containers, TimeProvider time)
 {
@@ -107,14 +112,14 @@ public sealed class JobClaims(BlobContainers containers, TimeProvider time)
 
     /// <summary>
     /// Gives back an unstarted claim whose job certainly did not start (the day's budget had no room, the start failed
-    /// before scheduling), so the same id may start it later. Conditional on the claim's ETag: a claim that changed
-    /// meanwhile (another starter took it over) is not ours to delete. True when it is gone: from then on no other start
-    /// can be relying on this one.
+    /// before scheduling), so the same id may start it later; never one that went on to schedule (its job may exist).
+    /// Conditional on the claim's ETag: a claim that changed meanwhile (another starter took it over) is not ours to
+    /// delete. True when it is gone: from then on no other start can be relying on this one.
     /// </summary>
     public async Task<bool> ReleaseAsync(string jobId, JobClaim claim, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(claim);
-        if (claim.Started)
+        if (claim.Started || claim.Scheduling)
         {
             return false;
         }
@@ -134,13 +139,31 @@ public sealed class JobClaims(BlobContainers containers, TimeProvider time)
     /// <summary>
     /// Takes over an unstarted claim whose starter seems to have died: rewritten under its ETag with a new claim time, so
     /// of several starters taking it over one wins, and the old starter, should it still be alive, can neither mark nor
-    /// give back what is no longer its claim. Null when another starter changed it first.
+    /// give back what is no longer its claim. Null when another starter changed it first. A claim whose starter had gone
+    /// on to schedule stays so: its job may still appear, so the taker does not give it back either.
     /// </summary>
     public async Task<JobClaim?> TakeOverAsync(string jobId, JobClaim claim, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(claim);
+        return await RewriteAsync(jobId, claim, claim.Scheduling, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The fence on the schedule call: right before it schedules, a starter rewrites its claim, under the ETag it holds,
+    /// as scheduling, with a new claim time (so a retry waits <c>JobScheduler.AbandonedClaimAfter</c> again before it
+    /// takes over). Null when the claim is no longer this starter's (another took it over, and may have given it back):
+    /// then it must not schedule.
+    /// </summary>
+    public async Task<JobClaim?> BeginSchedulingAsync(string jobId, JobClaim claim, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        return claim.Started ? claim : await RewriteAsync(jobId, claim, scheduling: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<JobClaim?> RewriteAsync(string jobId, JobClaim claim, bool scheduling, CancellationToken cancellationToken)
+    {
         var container = await containers.WorkAsync().ConfigureAwait(false);
-        var document = new ClaimDocument(claim.Fingerprint, time.GetUtcNow(), null, Guid.NewGuid().ToString("N"));
+        var document = new ClaimDocument(claim.Fingerprint, time.GetUtcNow(), null, Guid.NewGuid().ToString("N"), scheduling);
         try
         {
             var written = await container.GetBlobClient(BlobName(jobId)).UploadAsync(
@@ -151,7 +174,7 @@ public sealed class JobClaims(BlobContainers containers, TimeProvider time)
                     HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
                 },
                 cancellationToken).ConfigureAwait(false);
-            return new JobClaim(true, claim.Fingerprint, document.ClaimedAt, false, written.Value.ETag);
+            return new JobClaim(true, claim.Fingerprint, document.ClaimedAt, false, written.Value.ETag, scheduling);
         }
         catch (RequestFailedException ex) when (ex.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.NotFound)
         {
@@ -164,7 +187,7 @@ public sealed class JobClaims(BlobContainers containers, TimeProvider time)
         var content = (await blob.DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value;
         var document = content.Content.ToObjectFromJson<ClaimDocument>(Json)
             ?? throw new InvalidDataException($"The claim {blob.Name} is empty.");
-        return (new JobClaim(false, document.Fingerprint, document.ClaimedAt, document.StartedAt is not null, content.Details.ETag), document.Attempt);
+        return (new JobClaim(false, document.Fingerprint, document.ClaimedAt, document.StartedAt is not null, content.Details.ETag, document.Scheduling), document.Attempt);
     }
 
     private static async Task<JobClaim?> ReadLegacyAsync(BlobContainerClient container, string jobId, CancellationToken cancellationToken)
@@ -183,5 +206,6 @@ public sealed class JobClaims(BlobContainers containers, TimeProvider time)
         }
     }
 
-    private sealed record ClaimDocument(string Fingerprint, DateTimeOffset ClaimedAt, DateTimeOffset? StartedAt, string? Attempt);
+    // Scheduling defaults to false for claims written before the fence existed.
+    private sealed record ClaimDocument(string Fingerprint, DateTimeOffset ClaimedAt, DateTimeOffset? StartedAt, string? Attempt, bool Scheduling = false);
 }

@@ -21,7 +21,7 @@ public sealed class MoneyOptions
 
     /// <summary>
     /// USD per second of video by resolution (<c>720p</c>, <c>1080p</c>, <c>4k</c>), silent and with audio: fal's
-    /// price page for Veo 3.1 (fal-protocol.md). Settings <c>Money__Rates__4k__WithAudio</c> and so on.
+    /// price page for Veo 3.1 (docs/fal.md). Settings <c>Money__Rates__4k__WithAudio</c> and so on.
     /// </summary>
     public Dictionary<string, AudioRates> Rates { get; set; } = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -84,7 +84,7 @@ public sealed class AudioRates
 /// <summary>Where the rates in force come from.</summary>
 public enum PriceSource
 {
-    /// <summary>fal's pricing API, scaling the configured table; the table while fal cannot be read.</summary>
+    /// <summary>fal's pricing API, scaling the configured table up (never under it); the table while fal cannot be read.</summary>
     Fal,
 
     /// <summary>The configured table only.</summary>

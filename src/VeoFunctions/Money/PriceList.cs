@@ -8,14 +8,15 @@ namespace VeoFunctions.Money;
 
 /// <summary>
 /// The rates a job is estimated with: fal's price for the endpoint (<c>GET /v1/models/pricing</c>, cached for
-/// <see cref="MoneyOptions.PricingCacheDuration"/>) applied to the configured table, or the table alone.
+/// <see cref="MoneyOptions.PricingCacheDuration"/>) applied to the configured table when it is above the table's, or
+/// the table alone: an estimate (and so a reservation) is the larger of the two, never less than the table's.
 /// </summary>
 /// <remarks>
 /// fal answers one <c>unit_price</c> per endpoint (unit <c>second</c> for Veo), "with proportional adjustments for
 /// resolution/length", while the real price depends on resolution and audio. That one number is taken as the rate of
 /// the model's default output, 720p with audio, and every rate of the table is scaled by fal's price over the table's
-/// rate for that default: a discount or a price change fal shows moves all rates in proportion, and the table keeps
-/// the shape fal's one number cannot express. An answer in another unit or currency is not understood and the table
+/// rate for that default: a price rise fal shows moves all rates in proportion (a price under the table's is not
+/// followed), and the table keeps the shape fal's one number cannot express. An answer in another unit or currency is not understood and the table
 /// is used alone, as while fal cannot be read (a failure is remembered for a minute, so a fal outage does not slow
 /// every door), and so is a price outside <see cref="MinScale"/>–<see cref="MaxScale"/> of the table's (a glitch: a
 /// price of 0 would turn the budget off).
@@ -90,6 +91,15 @@ public sealed partial class PriceList(FalPlatformClient platform, IOptions<Money
                 return (Table(money), money.PricingCacheDuration);
             }
 
+            if (scale < 1)
+            {
+                // The table is the operator's floor: a price under it (a promotion, a cheaper variant's price while
+                // billing stays at list) would shrink every reservation and admit more jobs than the budget allows,
+                // which only fal's bill would show, hours later.
+                Log.BelowTable(logger, price.UnitPrice, reference);
+                return (Table(money), money.PricingCacheDuration);
+            }
+
             return (new RateCard(money.Rates, "fal", scale), money.PricingCacheDuration);
         }
         catch (Exception ex) when (ex is FalApiException or HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
@@ -110,6 +120,9 @@ public sealed partial class PriceList(FalPlatformClient platform, IOptions<Money
 
         [LoggerMessage(7003, LogLevel.Warning, "fal's price ({UnitPrice} USD per second) is outside {MinScale}x to {MaxScale}x of the configured table's {TableUnitPrice} USD; jobs are estimated from the table")]
         public static partial void OutOfBand(ILogger logger, decimal unitPrice, decimal tableUnitPrice, decimal minScale, decimal maxScale);
+
+        [LoggerMessage(7004, LogLevel.Information, "fal's price ({UnitPrice} USD per second) is under the configured table's {TableUnitPrice} USD; jobs are estimated and reserved at the table's rates")]
+        public static partial void BelowTable(ILogger logger, decimal unitPrice, decimal tableUnitPrice);
 
         [LoggerMessage(7002, LogLevel.Warning, "fal's price ({UnitPrice} {Currency} per {Unit}) is not a USD price per second; jobs are estimated from the configured price table")]
         public static partial void NotUnderstood(ILogger logger, decimal? unitPrice, string? unit, string? currency);

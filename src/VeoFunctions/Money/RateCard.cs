@@ -5,7 +5,7 @@ namespace VeoFunctions.Money;
 
 /// <summary>
 /// The per-second rates in force, by resolution and audio, and where they came from. Estimates a request by the
-/// model's own defaults for what it leaves out: 8 seconds, 720p, audio on (fal-protocol.md).
+/// model's own defaults for what it leaves out: 8 seconds, 720p, audio on (docs/fal.md).
 /// </summary>
 public sealed class RateCard
 {

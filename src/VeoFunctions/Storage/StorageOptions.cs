@@ -14,6 +14,17 @@ public sealed class StorageOptions : IValidatableObject
 
     public Uri? BlobServiceUri { get; set; }
 
+    /// <summary>
+    /// The account's Table service (the daily budget), reached with the app's managed identity; only with
+    /// <see cref="BlobServiceUri"/>. Unset: the blob URI's <c>.blob.</c> host label becomes <c>.table.</c>.
+    /// </summary>
+    public Uri? TableServiceUri { get; set; }
+
+    /// <summary>The table that holds the daily budget: one partition per UTC day, a row per job and the day's totals.</summary>
+    [Required]
+    [RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")]
+    public string BudgetTable { get; set; } = "veobudget";
+
     /// <summary>Archived videos and their manifests.</summary>
     [Required]
     [RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
@@ -54,5 +65,23 @@ public sealed class StorageOptions : IValidatableObject
         {
             yield return new ValidationResult("Set exactly one of Storage:ConnectionString or Storage:BlobServiceUri.", [nameof(ConnectionString), nameof(BlobServiceUri)]);
         }
+
+        if (BlobServiceUri is not null && TableServiceUri is null && TableUri() is null)
+        {
+            yield return new ValidationResult("Set Storage:TableServiceUri: it cannot be told from Storage:BlobServiceUri (no '.blob.' in its host).", [nameof(TableServiceUri)]);
+        }
+    }
+
+    /// <summary>The Table service's URI: <see cref="TableServiceUri"/>, else the one beside <see cref="BlobServiceUri"/>.</summary>
+    public Uri? TableUri()
+    {
+        if (TableServiceUri is not null || BlobServiceUri is null)
+        {
+            return TableServiceUri;
+        }
+
+        string host = BlobServiceUri.Host;
+        int blob = host.IndexOf(".blob.", StringComparison.OrdinalIgnoreCase);
+        return blob < 0 ? null : new UriBuilder(BlobServiceUri) { Host = string.Concat(host.AsSpan(0, blob), ".table.", host.AsSpan(blob + 6)) }.Uri;
     }
 }

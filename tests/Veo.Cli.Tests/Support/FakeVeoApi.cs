@@ -34,7 +34,7 @@ internal sealed class FakeVeoApi : IAsyncDisposable
 
     public ConcurrentQueue<SeenRequest> Requests { get; } = new();
 
-    /// <summary>Answers for the next creates, before any job is made (a 503 "starting", a 400…).</summary>
+    /// <summary>Answers for the next creates, before any job is made (a 409 "in progress", a 400…).</summary>
     public ConcurrentQueue<Func<HttpResponse, Task>> CreateAnswers { get; } = new();
 
     /// <summary>Answers for the next status requests, before the script is asked (an outage mid-watch).</summary>
@@ -163,7 +163,7 @@ internal sealed class FakeVeoApi : IAsyncDisposable
         {
             if (earlier.Fingerprint != fingerprint)
             {
-                await Problem(context.Response, 409, "conflict", "This Idempotency-Key was already used for a different request; nothing new was started.");
+                await Problem(context.Response, 422, "idempotency-key-reused", "This Idempotency-Key was already used for a different request; nothing new was started. Use a new key for a new request.");
                 return;
             }
 
@@ -263,7 +263,7 @@ internal sealed class FakeVeoApi : IAsyncDisposable
         await context.Response.Body.WriteAsync(Video);
     }
 
-    public static async Task Problem(HttpResponse response, int status, string type, string detail, JsonObject? errors = null)
+    public static async Task Problem(HttpResponse response, int status, string type, string detail, JsonObject? errors = null, JsonObject? extra = null)
     {
         response.StatusCode = status;
         response.ContentType = "application/problem+json";
@@ -277,6 +277,11 @@ internal sealed class FakeVeoApi : IAsyncDisposable
         if (errors is not null)
         {
             problem["errors"] = errors;
+        }
+
+        foreach (var (name, value) in extra ?? [])
+        {
+            problem[name] = value?.DeepClone();
         }
 
         await response.WriteAsync(problem.ToJsonString());

@@ -71,9 +71,11 @@ public sealed class ProductionBackendTests(Azurite azurite, ITestOutputHelper ou
         await using var rig = await CrashRig.StartAsync(azurite, output, new EmulatorOptions
         {
             GenerationTime = TimeSpan.FromSeconds(3),
-            WebhookMaxAttempts = 60,
+            // fal keeps retrying for as long as a slow machine takes to redeploy (about 10 min at most), and no status
+            // check comes due meanwhile: only the retried webhook can end the wait.
+            WebhookMaxAttempts = 1200,
             WebhookRetryMaxDelay = TimeSpan.FromMilliseconds(500),
-        }, appVersion: null);
+        }, configure: (_, settings) => settings["Jobs:FirstStatusCheck"] = "00:20:00", appVersion: null);
         string oldJob = await rig.StartJobAsync(Job());
         await CrashRig.WaitUntilAsync(async () => await rig.GetPhaseAsync(oldJob) == "queued", "the first release's job waiting for fal", pollMilliseconds: 20);
         await rig.KillWorkerAsync();

@@ -63,7 +63,9 @@ public sealed class WorkerCrashTests(Azurite azurite, ITestOutputHelper output)
     [Fact]
     public async Task Killed_WhileWaitingForFal_WebhookArrivesDuringOutage_RestartedWorker_Archives()
     {
-        await using var rig = await CrashRig.StartAsync(azurite, output, new EmulatorOptions { GenerationTime = TimeSpan.FromSeconds(3) });
+        // No status check comes due while the test runs, however slow the machine: only the webhook can end the wait.
+        await using var rig = await CrashRig.StartAsync(azurite, output, new EmulatorOptions { GenerationTime = TimeSpan.FromSeconds(3) },
+            configure: (_, settings) => settings["Jobs:FirstStatusCheck"] = "00:20:00");
         string jobId = await rig.StartJobAsync(Job());
 
         // The orchestration has moved past submit and waits for fal's webhook.

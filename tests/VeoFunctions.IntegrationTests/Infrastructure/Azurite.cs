@@ -23,6 +23,9 @@ public sealed class Azurite : IAsyncLifetime
     /// <summary>Where Azurite writes its debug log (every request it serves), or null for none: for counting storage transactions.</summary>
     public string? DebugLogPath { get; init; }
 
+    /// <summary>A directory for Azurite to keep its data on disk, or null to keep it in memory (the tests).</summary>
+    public string? Location { get; init; }
+
     /// <summary>The Azurite process (its CPU time is part of a benchmark's cost).</summary>
     public int? ProcessId => _process?.Id;
 
@@ -43,13 +46,23 @@ public sealed class Azurite : IAsyncLifetime
         };
         foreach (string arg in new[]
         {
-            "--silent", "--inMemoryPersistence", "--skipApiVersionCheck", "--loose",
+            "--silent", "--skipApiVersionCheck", "--loose",
             "--blobHost", "127.0.0.1", "--blobPort", $"{BlobPort}",
             "--queueHost", "127.0.0.1", "--queuePort", $"{QueuePort}",
             "--tableHost", "127.0.0.1", "--tablePort", $"{TablePort}",
         })
         {
             start.ArgumentList.Add(arg);
+        }
+
+        if (Location is null)
+        {
+            start.ArgumentList.Add("--inMemoryPersistence");
+        }
+        else
+        {
+            start.ArgumentList.Add("--location");
+            start.ArgumentList.Add(Location);
         }
 
         if (DebugLogPath is not null)

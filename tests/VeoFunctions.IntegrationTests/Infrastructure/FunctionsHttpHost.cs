@@ -53,6 +53,7 @@ public sealed class FunctionsHttpHost : IAsyncDisposable
         app.MapGet("/api/budget", Door<GetBudget>((f, ctx) => f.RunAsync(ctx.Request, ctx.RequestAborted)));
         app.MapPost("/api/manifests/run", Door<RunManifest>((f, ctx) => f.RunAsync(ctx.Request, durable, ctx.RequestAborted)));
         app.MapPost("/api/fal/webhook", Door<ReceiveFalWebhook>((f, ctx) => f.RunAsync(ctx.Request, durable, ctx.RequestAborted)));
+        app.MapGet("/api/openapi.json", Door<GetOpenApi>((f, ctx) => Task.FromResult(f.Run(ctx.Request))));
 
         await app.StartAsync();
         return new FunctionsHttpHost(app, new Uri($"http://127.0.0.1:{port}"));

@@ -113,6 +113,37 @@ internal static class PipelineProbes
         Assert.Single(await pipeline.VideoBlobsAsync());
     }
 
+    /// <summary>
+    /// <c>POST …/resume</c> on a job its archive ended: accepted, and the job's salvage run archives its video (the job
+    /// showing <c>completed</c>, <c>salvaged</c>) from the test's one submission, as one video. Returns the job's status.
+    /// </summary>
+    public static async Task<JsonElement> ResumeIntoSalvageAsync(this Pipeline pipeline, string jobId)
+    {
+        using (var resume = await pipeline.Http.PostAsync($"/api/videos/{jobId}/resume", null))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, resume.StatusCode);
+        }
+
+        var salvage = await pipeline.WaitForSalvageAsync(jobId);
+        Assert.True(salvage.RuntimeStatus == OrchestrationRuntimeStatus.Completed, salvage.FailureDetails?.ErrorMessage);
+        var status = await pipeline.GetStatusAsync(jobId);
+        Assert.Equal("completed", status.Text("phase"));
+        Assert.True(status.GetProperty("salvaged").GetBoolean());
+        Assert.Single(await pipeline.VideoBlobsAsync());
+        Assert.Single(pipeline.Fal.State.Submissions);
+        return status;
+    }
+
+    /// <summary>The video fal's result names for the test's only request, as fal serves it.</summary>
+    public static async Task<byte[]> FalsVideoAsync(this Pipeline pipeline)
+    {
+        var request = global::Fal.Queue.FalRequest.FromRequestId(global::Fal.Veo31.ReferenceToVideoInput.EndpointId, pipeline.TheSubmission().RequestId, new Uri(pipeline.Configuration["Fal:QueueBaseUrl"]!));
+        using var fal = new HttpClient();
+        fal.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Key", pipeline.Configuration["Fal:Key"]);
+        var result = JsonDocument.Parse(await fal.GetStringAsync(request.ResponseUrl)).RootElement;
+        return await fal.GetByteArrayAsync(result.GetProperty("video").GetProperty("url").GetString());
+    }
+
     /// <summary>The request fal accepted for the job (the test's only one).</summary>
     public static SubmissionInfo TheSubmission(this Pipeline pipeline) => Assert.Single(pipeline.Fal.State.Submissions);
 }

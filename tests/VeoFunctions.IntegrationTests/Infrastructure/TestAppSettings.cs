@@ -15,6 +15,7 @@ public static class TestAppSettings
             ["Storage:ConnectionString"] = azurite.ConnectionString,
             ["Storage:VideosContainer"] = $"{containerPrefix}videos-{n}-{Guid.NewGuid():N}"[..30],
             ["Storage:WorkContainer"] = $"{containerPrefix}work-{n}-{Guid.NewGuid():N}"[..30],
+            ["Storage:BudgetTable"] = $"budget{n}{Guid.NewGuid():N}"[..30], // letters and digits only
             ["Storage:JobsContainer"] = $"{containerPrefix}jobs-{n}-{Guid.NewGuid():N}"[..30],
             ["Storage:ImagesContainer"] = $"{containerPrefix}images-{n}-{Guid.NewGuid():N}"[..30],
             ["Fal:QueueBaseUrl"] = fal.BaseUrl,

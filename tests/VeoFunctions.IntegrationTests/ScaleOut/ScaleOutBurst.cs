@@ -48,7 +48,7 @@ public sealed record BurstOutcome(int Jobs, DateTimeOffset FirstPost, IReadOnlyL
 /// </summary>
 public static class ScaleOutBurst
 {
-    public static async Task<BurstOutcome> RunAsync(ScaleOutRig rig, int jobs, Func<object> body, bool killOne, TimeSpan timeout)
+    public static async Task<BurstOutcome> RunAsync(ScaleOutRig rig, int jobs, Func<object> body, bool killOne, TimeSpan stall)
     {
         ArgumentNullException.ThrowIfNull(rig);
         ArgumentNullException.ThrowIfNull(body);
@@ -62,7 +62,7 @@ public static class ScaleOutBurst
 
             var killed = killOne ? await KillAndBringBackAsync(rig, jobs) : null;
             var ids = posts.Select(p => p.JobId).OfType<string>().ToList();
-            var ended = await rig.WaitForJobsAsync(ids, timeout);
+            var ended = await rig.WaitForJobsAsync(ids, stall);
             rig.Log($"all {ended.Count} jobs ended");
             return new BurstOutcome(jobs, firstPost, posts, killed, ended, timeline);
         }
@@ -89,7 +89,7 @@ public static class ScaleOutBurst
     private static async Task<KilledInstance> KillAndBringBackAsync(ScaleOutRig rig, int jobs)
     {
         // Mid-burst: a third of the videos are ready and being archived, the rest still generating.
-        await Poll.UntilAsync(() => rig.Fal.State.WebhookDeliveries.Count(d => d.Succeeded) >= jobs / 3, Patience.Job, "a third of fal's webhooks");
+        await Poll.UntilCountAsync(() => Task.FromResult(rig.Fal.State.WebhookDeliveries.Count(d => d.Succeeded)), jobs / 3, what: "a third of fal's webhooks");
         var leases = await rig.Partitions.ReadAsync();
         var victim = rig.Instances.Where(i => i.IsUp).OrderByDescending(i => leases.Count(l => l.Owner == i.WorkerId)).ThenBy(i => i.Index).First();
         var held = leases.Where(l => l.Owner == victim.WorkerId).Select(l => l.Partition).ToList();

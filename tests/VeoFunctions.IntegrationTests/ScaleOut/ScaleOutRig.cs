@@ -205,25 +205,32 @@ public sealed class ScaleOutRig : IAsyncDisposable
     /// Polls the task hub (through a live instance's client) until every one of <paramref name="jobIds"/> has ended;
     /// returns their final state. The timeout only bounds a hung test.
     /// </summary>
-    public async Task<IReadOnlyList<OrchestrationMetadata>> WaitForJobsAsync(IReadOnlyCollection<string> jobIds, TimeSpan timeout)
+    /// <param name="stall">How long no further job may end before the wait gives up: a busy machine ends jobs slowly, a hung one never.</param>
+    public async Task<IReadOnlyList<OrchestrationMetadata>> WaitForJobsAsync(IReadOnlyCollection<string> jobIds, TimeSpan stall)
     {
         ArgumentNullException.ThrowIfNull(jobIds);
         var wanted = jobIds.ToHashSet(StringComparer.Ordinal);
-        var deadline = DateTime.UtcNow + timeout;
+        var deadline = DateTime.UtcNow + stall;
+        int ended = -1;
         IReadOnlyList<OrchestrationMetadata> found = [];
         while (true)
         {
             // Statuses only while waiting (a burst's inputs and outputs, every second, would load the storage under test);
             // inputs and outputs once, when all have ended.
             found = await ListAsync(wanted, withData: false) ?? found;
-            if (found.Count == wanted.Count && found.All(i => i.IsCompleted) && await ListAsync(wanted, withData: true) is { } ended)
+            if (found.Count == wanted.Count && found.All(i => i.IsCompleted) && await ListAsync(wanted, withData: true) is { } all)
             {
-                return ended;
+                return all;
             }
 
-            if (DateTime.UtcNow > deadline)
+            int now = found.Count(i => i.IsCompleted);
+            if (now > ended)
             {
-                throw new TimeoutException($"{found.Count(i => i.IsCompleted)} of {wanted.Count} jobs ended within {timeout} " +
+                (ended, deadline) = (now, DateTime.UtcNow + stall);
+            }
+            else if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{now} of {wanted.Count} jobs ended, and none more for {stall} " +
                     $"({string.Join(", ", found.GroupBy(i => i.RuntimeStatus).Select(g => $"{g.Key} {g.Count()}"))}).");
             }
 

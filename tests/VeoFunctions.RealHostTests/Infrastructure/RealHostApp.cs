@@ -101,6 +101,9 @@ public sealed class RealHostApp : IAsyncDisposable
         {
             int port = LoopbackPorts.Free();
             fal ??= new EmulatorOptions();
+            // fal waits a few seconds for a webhook's answer; a host on a busy test machine can take longer, and a
+            // delivery that times out here would be fal's retry, not what a test means to show.
+            fal.WebhookAttemptTimeout = Patience.Condition;
             emulator = await FalEmulatorHost.StartAsync(fal);
             var app = new RealHostApp(launcher, azurite, emulator, root, port, output);
             CopyDirectory(Repository.AppBuildOutput, app.AppDirectory);
@@ -151,7 +154,7 @@ public sealed class RealHostApp : IAsyncDisposable
     {
         using var response = await Http.SendAsync(WithKey(HttpMethod.Get, $"/api/videos/{jobId}"));
         string text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"GET /api/videos/{jobId}: {(int)response.StatusCode} {text}");
+        Assert.True(response.IsSuccessStatusCode, $"GET /api/videos/{jobId}: {(int)response.StatusCode} {text}\n{Tail(80)}");
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 

@@ -4,7 +4,7 @@ namespace VeoFunctions.Tests.Deployment;
 
 /// <summary>
 /// The alert rules find what they are for: each log query's marker text is in a message the app logs (so rewording a
-/// log line cannot silence its alert), and every rule the README explains is deployed.
+/// log line cannot silence its alert), and every rule docs/operations.md explains is deployed.
 /// </summary>
 public sealed partial class AlertRuleTests
 {

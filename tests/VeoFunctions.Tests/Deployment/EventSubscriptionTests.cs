@@ -18,6 +18,21 @@ public sealed class EventSubscriptionTests
         Assert.Contains("resource manifests 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = if (subscribe) {", events, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// ARM evaluates a list function in a resource whose condition is false too, and before the first deploy the app
+    /// has no host keys: the compiled template may list them only behind the same condition that creates the subscription.
+    /// </summary>
+    [Fact]
+    public async Task TheHostKeysAreListedOnlyWhenSubscribing_SoTheFirstProvisionNeverAsksForThem()
+    {
+        var events = CompiledTemplate.Module(await CompiledTemplate.MainAsync(), "events");
+
+        var listing = CompiledTemplate.Strings(events).Where(s => s.Contains("listKeys(", StringComparison.Ordinal)).ToList();
+
+        Assert.NotEmpty(listing);
+        Assert.All(listing, expression => Assert.StartsWith("[if(parameters('subscribe'), ", expression, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void TheFilter_TakesManifestsOfTheJobsContainer_AndNotTheAppsOwnFiles()
     {

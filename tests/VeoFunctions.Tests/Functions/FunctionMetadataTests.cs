@@ -37,11 +37,12 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
         [nameof(GetHealth)] = ("get", "health", "Function"),
         [nameof(DownloadVideo)] = ("get", "videos/{jobId}/video", "Function"),
         [nameof(RunManifest)] = ("post", "manifests/run", "Function"),
+        [nameof(GetOpenApi)] = ("get", "openapi.json", "Anonymous"),
     };
 
     // --- (a) the build's functions.metadata ---
 
-    private static JsonArray BuiltMetadata()
+    internal static JsonArray BuiltMetadata()
     {
         var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         string configuration = testBin.Parent!.Name; // …/bin/<Configuration>/net10.0
@@ -126,6 +127,7 @@ public sealed class FunctionMetadataTests(ITestOutputHelper output)
     [Theory]
     [InlineData(nameof(GetBudget))]
     [InlineData(nameof(GetHealth))]
+    [InlineData(nameof(GetOpenApi))]
     public void EachHttpFunctionWithoutAJob_HasItsTriggerRouteMethodAndAuthLevel_AndNoDurableClient(string name)
     {
         var function = Function(BuiltMetadata(), name);

@@ -45,8 +45,8 @@ public sealed class ReceiveFalWebhookTests : IDisposable
         _intake = new FalWebhookIntake(
             new SubmissionLedger(containers),
             new DeliveryLedger(containers),
+            new SalvageRuns(new SubmissionLedger(containers), new DeliveryLedger(containers), Options.Create(new JobOptions { PublicBaseUrl = new Uri("https://app.example") }), NullLogger<SalvageRuns>.Instance, TestMetrics.Create()),
             Options.Create(new FalOptions { Key = "secret-fal-key" }),
-            Options.Create(new JobOptions { PublicBaseUrl = new Uri("https://app.example") }),
             _time,
             NullLogger<FalWebhookIntake>.Instance,
             TestMetrics.Create());

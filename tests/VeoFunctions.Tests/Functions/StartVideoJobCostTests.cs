@@ -24,7 +24,7 @@ public sealed class StartVideoJobCostTests
     private StartVideoJob Function()
     {
         var containers = _storage.Containers();
-        var spending = TestMoney.Spending(containers, _time, _money);
+        var spending = TestMoney.Spending(_storage, _time, _money);
         var scheduler = new JobScheduler(new ImageStaging(containers), new JobClaims(containers, _time), new JobIndex(containers), Options.Create(_jobs), _time, spending);
         return new StartVideoJob(TestBodies.Parser(_jobs), scheduler, Options.Create(_jobs), spending);
     }
@@ -96,7 +96,7 @@ public sealed class StartVideoJobCostTests
         var replay = await PostAsync(Body(), key: "order-8");
 
         Assert.True(TestRequests.BodyOf(replay).GetProperty("replayed").GetBoolean());
-        var budget = await new DailyBudget(_storage.Containers(), Options.Create(_money), _time, Microsoft.Extensions.Logging.Abstractions.NullLogger<DailyBudget>.Instance)
+        var budget = await TestMoney.Budget(_storage, _time, _money)
             .ReadAsync(new DateOnly(2026, 8, 20), CancellationToken.None);
         Assert.Equal(3.2m, budget.ReservedUsd);
     }

@@ -43,7 +43,7 @@ public sealed class StartVideoJobFuzzTests(ITestOutputHelper output)
         jobs.MaxRequestBytes = MaxRequestBytes;
         var containers = storage.Containers();
         var time = new FakeTimeProvider();
-        var spending = TestMoney.Spending(containers, time);
+        var spending = TestMoney.Spending(storage, time);
         var scheduler = new JobScheduler(new ImageStaging(containers), new JobClaims(containers, time), new JobIndex(containers), Options.Create(jobs), time, spending);
         var function = new StartVideoJob(TestBodies.Parser(jobs), scheduler, Options.Create(jobs), spending);
         var tally = new Tally();

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using VeoFunctions.Functions;
+using VeoFunctions.Http;
 using VeoFunctions.Jobs;
 using VeoFunctions.Money;
 using VeoFunctions.Storage;
@@ -26,7 +27,7 @@ public sealed class StartVideoJobTests
     private StartVideoJob Function()
     {
         var containers = _storage.Containers();
-        var spending = TestMoney.Spending(containers, _time);
+        var spending = TestMoney.Spending(_storage, _time);
         var scheduler = new JobScheduler(new ImageStaging(containers), new JobClaims(containers, _time), new JobIndex(containers), Options.Create(_jobs), _time, spending);
         return new StartVideoJob(TestBodies.Parser(_jobs), scheduler, Options.Create(_jobs), spending);
     }
@@ -315,7 +316,7 @@ public sealed class StartVideoJobTests
     }
 
     [Fact]
-    public async Task TheSameKeyWithADifferentBody_Is409AndSchedulesNothingNew()
+    public async Task TheSameKeyWithADifferentBody_Is422KeyReused_AndSchedulesNothingNew()
     {
         await PostAsync(TestBodies.Valid(), "order-1234");
         var other = TestBodies.Valid();
@@ -323,7 +324,9 @@ public sealed class StartVideoJobTests
 
         var result = await PostAsync(other, "order-1234");
 
-        AssertProblem(result, StatusCodes.Status409Conflict);
+        // draft-ietf-httpapi-idempotency-key-header: a key reused with another payload is 422, not 409.
+        AssertProblem(result, StatusCodes.Status422UnprocessableEntity);
+        Assert.Equal(Problems.IdempotencyKeyReusedType, ((ProblemDetails)((ObjectResult)result).Value!).Type);
         _durable.VerifyScheduled(1);
     }
 
@@ -380,19 +383,19 @@ public sealed class StartVideoJobTests
     }
 
     [Fact]
-    public async Task AKeyClaimedByAnotherRequestWithADifferentBody_Is409_EvenBeforeItsJobExists()
+    public async Task AKeyClaimedByAnotherRequestWithADifferentBody_Is422_EvenBeforeItsJobExists()
     {
         string jobId = JobScheduler.JobIdFor("order-1234");
         _storage.Put("veo-work", $"{jobId}/claim", BinaryData.FromString(JobScheduler.Fingerprint("{\"other\":true}"u8)));
 
         var result = await PostAsync(TestBodies.Valid(), "order-1234");
 
-        AssertProblem(result, StatusCodes.Status409Conflict);
+        AssertProblem(result, StatusCodes.Status422UnprocessableEntity);
         _durable.VerifyScheduled(0);
     }
 
     [Fact]
-    public async Task AKeyWhoseJobAnotherRequestIsStillStarting_Is503WithRetryAfterOneSecond_AndStartsNothing()
+    public async Task AKeyWhoseJobAnotherRequestIsStillStarting_Is409InProgressWithRetryAfterOneSecond_AndStartsNothing()
     {
         byte[] body = TestBodies.Bytes(TestBodies.Valid());
         string jobId = JobScheduler.JobIdFor("order-1234");
@@ -408,7 +411,9 @@ public sealed class StartVideoJobTests
         });
         var result = await posting;
 
-        AssertProblem(result, StatusCodes.Status503ServiceUnavailable);
+        // draft-ietf-httpapi-idempotency-key-header: a request whose first copy is still being processed is 409.
+        AssertProblem(result, StatusCodes.Status409Conflict);
+        Assert.Equal(Problems.IdempotencyKeyInProgressType, ((ProblemDetails)((ObjectResult)result).Value!).Type);
         var context = new DefaultHttpContext();
         Assert.IsAssignableFrom<ObjectResult>(result).OnFormatting(new ActionContext(context, new RouteData(), new ActionDescriptor()));
         Assert.Equal("1", context.Response.Headers.RetryAfter.ToString());

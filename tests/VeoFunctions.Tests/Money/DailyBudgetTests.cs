@@ -6,7 +6,7 @@ using VeoFunctions.Tests.Support;
 
 namespace VeoFunctions.Tests.Money;
 
-/// <summary>Reservation, settlement and release on the day's budget document (concurrency: the integration tests, on Azurite).</summary>
+/// <summary>Reservation, settlement and release on the day's rows of the budget table (on Azurite: the integration tests).</summary>
 public sealed class DailyBudgetTests
 {
     private static readonly DateOnly Day = new(2026, 8, 20);
@@ -14,7 +14,7 @@ public sealed class DailyBudgetTests
     private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-08-20T22:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
     private readonly MoneyOptions _money = new() { DailyBudgetUsd = 10m };
 
-    private DailyBudget Budget() => new(_storage.Containers(), Options.Create(_money), _time, NullLogger<DailyBudget>.Instance);
+    private DailyBudget Budget() => TestMoney.Budget(_storage, _time, _money);
 
     [Fact]
     public async Task AReservationThatFits_IsKept_AndCountsAsReserved()
@@ -102,6 +102,64 @@ public sealed class DailyBudgetTests
         await budget.SettleAsync(Day, "job1", 3.2m, null, billed: true, CancellationToken.None);
 
         Assert.Equal(3.2m, (await budget.ReadAsync(Day, CancellationToken.None)).SpentUsd);
+    }
+
+    [Fact]
+    public async Task ABatchLargerThanOneTableTransaction_IsReservedWhole_OrNotAtAll()
+    {
+        _money.DailyBudgetUsd = 300m;
+        var budget = Budget();
+
+        var whole = await budget.ReserveAsync(Day, Enumerable.Range(0, 250).Select(i => ($"a{i}", 1m)).ToList(), CancellationToken.None, holder: "batch-a");
+        var refused = await budget.ReserveAsync(Day, Enumerable.Range(0, 150).Select(i => ($"b{i}", 1m)).ToList(), CancellationToken.None, holder: "batch-b");
+
+        Assert.True(whole.Reserved);
+        Assert.Equal(250, whole.Created.Count);
+        Assert.False(refused.Reserved);
+        Assert.Equal(150m, refused.NeededUsd);
+        var after = await budget.ReadAsync(Day, CancellationToken.None);
+        Assert.Equal((250m, 50m), (after.ReservedUsd, after.RemainingUsd));
+        Assert.True((await budget.ReserveAsync(Day, [("b0", 50m)], CancellationToken.None, holder: "c")).Reserved); // what batch b held for a while is free again
+    }
+
+    [Fact]
+    public async Task TheEarlierReleasesBlobOfTheDay_CountsAsItsStart_ItsHoldersStillReleaseAndItsJobsSettle_AndItIsNeverWrittenAgain()
+    {
+        var legacy = BinaryData.FromString("""
+            {"day":"2026-08-20","jobs":{
+              "held":{"estimatedUsd":3.2,"actualUsd":null,"state":"reserved","updatedAt":"2026-08-20T10:00:00+00:00","holder":"start-a"},
+              "billed":{"estimatedUsd":3.2,"actualUsd":2.5,"state":"spent","updatedAt":"2026-08-20T10:00:00+00:00"},
+              "gone":{"estimatedUsd":3.2,"actualUsd":null,"state":"released","updatedAt":"2026-08-20T10:00:00+00:00","holder":"start-c"}}}
+            """);
+        _storage.Put("veo-work", DailyBudget.BlobName(Day), legacy);
+        var budget = Budget();
+
+        var start = await budget.ReadAsync(Day, CancellationToken.None);
+        var refused = await budget.ReserveAsync(Day, [("new", 4.4m)], CancellationToken.None, holder: "start-d");
+        await budget.ReleaseAsync(Day, "held", "start-a", CancellationToken.None);
+        await budget.SettleAsync(Day, "billed", 3.2m, 2.5m, billed: true, CancellationToken.None);
+        var end = await Budget().ReadAsync(Day, CancellationToken.None);
+
+        Assert.Equal((3.2m, 2.5m, 3), (start.ReservedUsd, start.SpentUsd, start.Jobs));
+        Assert.False(refused.Reserved);
+        Assert.Equal((0m, 2.5m, 7.5m), (end.ReservedUsd, end.SpentUsd, end.RemainingUsd));
+        Assert.Equal(legacy.ToString(), _storage.Blobs[$"veo-work/{DailyBudget.BlobName(Day)}"].ToString());
+    }
+
+    [Fact]
+    public async Task TwoHundredConcurrentStartsInOneProcess_ShareTheirWrites_SoEachCostsAFewRequestsNotARetryPerRival()
+    {
+        _money.DailyBudgetUsd = 150 * 3.2m;
+        var budget = Budget();
+        await budget.ReserveAsync(Day, [("warm", 0m)], CancellationToken.None, holder: "warm"); // the day's table and totals exist
+        int before = _storage.TableService.Requests + _storage.Uploads;
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => Task.Run(() => budget.ReserveAsync(Day, [($"job{i}", 3.2m)], CancellationToken.None, holder: $"start{i}"))));
+
+        double perStart = (_storage.TableService.Requests + _storage.Uploads - before) / 200.0;
+        Assert.Equal(150, outcomes.Count(o => o.Reserved));
+        Assert.Equal(150 * 3.2m, (await budget.ReadAsync(Day, CancellationToken.None)).ReservedUsd);
+        Assert.InRange(perStart, 1, 3); // a read of its own row, and its share of the group's totals read and transaction
     }
 
     [Fact]

@@ -51,15 +51,37 @@ public sealed class PriceListTests : IDisposable
     [Fact]
     public async Task FalsPrice_IsTheRateOfTheDefaultOutput_AndScalesEveryRateOfTheTable()
     {
-        _fal.UnitPrice = 0.32m; // a 20 % discount on the 720p-with-audio rate
+        _fal.UnitPrice = 0.48m; // 20 % over the table's 720p-with-audio rate
 
         var card = await Prices().GetAsync(CancellationToken.None);
 
         Assert.Equal("fal", card.Source);
-        Assert.Equal(0.32m, card.PerSecond("720p", true));
-        Assert.Equal(0.16m, card.PerSecond("1080p", false));
-        Assert.Equal(0.48m, card.PerSecond("4k", true));
-        Assert.Equal(3.84m, card.Estimate(new VideoRequest("p", Resolution: "4k")).EstimatedUsd);
+        Assert.Equal(0.48m, card.PerSecond("720p", true));
+        Assert.Equal(0.24m, card.PerSecond("1080p", false));
+        Assert.Equal(0.72m, card.PerSecond("4k", true));
+        Assert.Equal(5.76m, card.Estimate(new VideoRequest("p", Resolution: "4k")).EstimatedUsd);
+    }
+
+    [Theory]
+    [InlineData(0.32)] // a 20 % discount
+    [InlineData(0.12)] // 0.3x: a cheaper variant's price while billing stays at list (red-team finding 7)
+    public async Task FalsPriceUnderTheTables_NeverLowersAnEstimate_SoTheBudgetAdmitsNoMoreJobsThanTheTableAllows(double unitPrice)
+    {
+        _fal.UnitPrice = (decimal)unitPrice;
+        var money = TestMoney.Options(dailyBudgetUsd: 10 * 3.20m);
+        money.PriceSource = PriceSource.Fal;
+        var storage = new FakeBlobStorage();
+        var spending = new JobSpending(TestMoney.Prices(Options.Create(money), _time, _fal), TestMoney.Budget(storage, _time, money), Options.Create(money));
+
+        var quote = await spending.QuoteAsync(new VideoRequest("p"), CancellationToken.None);
+        int admitted = 0;
+        while ((await spending.ReserveAsync([($"job{admitted}", quote)], CancellationToken.None, holder: "start"))!.Reserved)
+        {
+            admitted++;
+        }
+
+        Assert.Equal((3.20m, "table"), (quote.Estimate.EstimatedUsd, quote.Estimate.PriceSource));
+        Assert.Equal(10, admitted);
     }
 
     [Fact]
@@ -67,14 +89,14 @@ public sealed class PriceListTests : IDisposable
     {
         var prices = Prices(new MoneyOptions { PricingCacheDuration = TimeSpan.FromHours(1) });
         await prices.GetAsync(CancellationToken.None);
-        _fal.UnitPrice = 0.20m;
+        _fal.UnitPrice = 0.60m;
 
         var cached = await prices.GetAsync(CancellationToken.None);
         _time.Advance(TimeSpan.FromHours(1));
         var fresh = await prices.GetAsync(CancellationToken.None);
 
         Assert.Equal(0.40m, cached.PerSecond("720p", true));
-        Assert.Equal(0.20m, fresh.PerSecond("720p", true));
+        Assert.Equal(0.60m, fresh.PerSecond("720p", true));
         Assert.Equal(2, _fal.Calls);
     }
 
@@ -143,15 +165,15 @@ public sealed class PriceListTests : IDisposable
     }
 
     [Theory]
-    [InlineData(0.10, 0.10)] // a quarter of the table: believed
-    [InlineData(1.60, 1.60)] // four times it: believed
-    public async Task FalsPriceAtTheEdgesOfTheBand_IsBelieved(double unitPrice, double expectedRate)
+    [InlineData(0.10, "table", 0.40)] // a quarter of the table: believed, but never under the table
+    [InlineData(1.60, "fal", 1.60)] // four times it: believed
+    public async Task FalsPriceAtTheEdgesOfTheBand_IsBelieved(double unitPrice, string expectedSource, double expectedRate)
     {
         _fal.UnitPrice = (decimal)unitPrice;
 
         var card = await Prices().GetAsync(CancellationToken.None);
 
-        Assert.Equal(("fal", (decimal)expectedRate), (card.Source, card.PerSecond("720p", true)));
+        Assert.Equal((expectedSource, (decimal)expectedRate), (card.Source, card.PerSecond("720p", true)));
     }
 
     private sealed class FalPricing : HttpMessageHandler

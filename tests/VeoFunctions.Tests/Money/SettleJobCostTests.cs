@@ -35,7 +35,7 @@ public sealed class SettleJobCostTests : IDisposable
 
     public void Dispose() => _fal.Dispose();
 
-    private DailyBudget Budget() => new(_storage.Containers(), Options.Create(_money), _time, NullLogger<DailyBudget>.Instance);
+    private DailyBudget Budget() => TestMoney.Budget(_storage, _time, _money);
 
     private async Task<JobCost> SettleAsync(string? requestId, FalBillingHint hint, bool final, bool adminKey = true)
     {
@@ -43,7 +43,7 @@ public sealed class SettleJobCostTests : IDisposable
         await Budget().ReserveAsync(Day, [(JobId, JobUsd)], CancellationToken.None, holder: "start");
         var platform = new FalPlatformClient(new HttpClient(_fal), Options.Create(new FalOptions { Key = "id:secret", AdminKey = adminKey ? "admin:secret" : null, MaxAttempts = 1 }), _time, NullLogger<FalPlatformClient>.Instance);
         using var http = new HttpClient();
-        var activity = new SettleJobCost(platform, Budget(), new VideoArchive(http, containers, Options.Create(new ArchiveOptions()), Options.Create(new FalOptions()), Options.Create(new VeoFunctions.Images.ImageOptions()), _time, NullLogger<VideoArchive>.Instance),
+        var activity = new SettleJobCost(platform, Budget(), new VideoArchive(http, containers, Options.Create(new ArchiveOptions()), Mock.Of<IOptionsMonitor<FalOptions>>(m => m.CurrentValue == new FalOptions()), Options.Create(new VeoFunctions.Images.ImageOptions()), _time, NullLogger<VideoArchive>.Instance),
             new SubmissionLedger(containers), Options.Create(_money), _logger.Object, TestMetrics.Create());
         return await activity.RunAsync(Mock.Of<TaskActivityContext>(), new CostSettlement(JobId, Quote, requestId, hint, null, final));
     }

@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -6,7 +7,7 @@ using VeoFunctions.Storage;
 
 namespace VeoFunctions.Tests.Storage;
 
-/// <summary>The BlobServiceClient as AddJobStorage registers it: from Storage:ConnectionString or Storage:BlobServiceUri.</summary>
+/// <summary>The BlobServiceClient and TableServiceClient as AddJobStorage registers them: from Storage:ConnectionString or the service URIs.</summary>
 public sealed class StorageRegistrationTests
 {
     private static ServiceProvider Services(Dictionary<string, string?> settings) => new ServiceCollection()
@@ -37,6 +38,29 @@ public sealed class StorageRegistrationTests
 
         Assert.Equal(uri, client.Uri);
         Assert.False(client.CanGenerateAccountSasUri);
+    }
+
+    [Theory]
+    [InlineData(null, "https://stexample.table.core.windows.net/")] // beside the blob service's
+    [InlineData("https://tables.example.net/", "https://tables.example.net/")] // set
+    public void TheBudgetsTableClient_IsOnTheAccountsTableService_WithTheAppsIdentity(string? tableUri, string expected)
+    {
+        using var services = Services(new() { ["Storage:BlobServiceUri"] = "https://stexample.blob.core.windows.net/", ["Storage:TableServiceUri"] = tableUri });
+
+        var client = services.GetRequiredService<TableServiceClient>();
+
+        Assert.Equal(new Uri(expected), client.Uri);
+        Assert.NotNull(services.GetRequiredService<StorageTables>());
+    }
+
+    [Fact]
+    public void ABlobServiceUriTheTableServiceCannotBeToldFrom_AsksForTheTableServiceUri()
+    {
+        using var services = Services(new() { ["Storage:BlobServiceUri"] = "https://storage.example.net/" });
+
+        var ex = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<StorageOptions>>().Value);
+
+        Assert.Contains("Storage:TableServiceUri", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]

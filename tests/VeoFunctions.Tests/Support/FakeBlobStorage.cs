@@ -42,6 +42,11 @@ internal sealed class FakeBlobStorage
 
     public BlobContainers Containers() => new(Service.Object, Microsoft.Extensions.Options.Options.Create(Options));
 
+    /// <summary>The same account's tables (the daily budget).</summary>
+    public FakeTables TableService { get; } = new();
+
+    public StorageTables Tables() => TableService.Tables();
+
     /// <summary>Called after an upload is stored; an exception it returns is thrown, as if the answer were lost.</summary>
     public Func<string, Exception?>? AfterUpload { get; set; }
 

@@ -3,7 +3,6 @@ using Fal.Platform;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using VeoFunctions.Money;
-using VeoFunctions.Storage;
 
 namespace VeoFunctions.Tests.Support;
 
@@ -12,11 +11,15 @@ internal static class TestMoney
 {
     public static MoneyOptions Options(decimal? dailyBudgetUsd = null) => new() { PriceSource = PriceSource.Table, DailyBudgetUsd = dailyBudgetUsd };
 
-    public static JobSpending Spending(BlobContainers containers, TimeProvider time, MoneyOptions? money = null)
+    public static JobSpending Spending(FakeBlobStorage storage, TimeProvider time, MoneyOptions? money = null)
     {
         var options = Microsoft.Extensions.Options.Options.Create(money ?? Options());
-        return new JobSpending(Prices(options, time), new DailyBudget(containers, options, time, NullLogger<DailyBudget>.Instance), options);
+        return new JobSpending(Prices(options, time), Budget(storage, time, options.Value), options);
     }
+
+    /// <summary>A budget on the fake account's work container (earlier days' blobs) and table; each one is a process of its own.</summary>
+    public static DailyBudget Budget(FakeBlobStorage storage, TimeProvider time, MoneyOptions money) =>
+        new(storage.Containers(), storage.Tables(), Microsoft.Extensions.Options.Options.Create(money), time, NullLogger<DailyBudget>.Instance);
 
     public static PriceList Prices(IOptions<MoneyOptions> options, TimeProvider time, HttpMessageHandler? fal = null) =>
         new(new FalPlatformClient(new HttpClient(fal ?? new NoNetwork()), Microsoft.Extensions.Options.Options.Create(new FalOptions { Key = "id:secret", MaxAttempts = 1 }), time, NullLogger<FalPlatformClient>.Instance),
