@@ -24,4 +24,13 @@ public sealed class ManifestCommandTests : StandInTest
         Assert.Equal("/api/manifests/run?name=nightly%2Fshots.json&failed=true", Assert.Single(Api.To("POST", "/api/manifests/run")).PathAndQuery);
         Assert.Contains("a new attempt of each failed or cancelled one", run.Out, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Run_Failed_SaysWhichFailedEntriesTheAppDidNotStartAgain_AndHowToResumeThem()
+    {
+        var run = await CliRun.RunAsync(Api, "manifest", "run", "nightly/shots.json", "--failed");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("Entry shot-3 not started again: fal made the video of its job m0000000000000000000000000000abc; archive it with: veo resume m0000000000000000000000000000abc", run.Out, StringComparison.Ordinal);
+    }
 }

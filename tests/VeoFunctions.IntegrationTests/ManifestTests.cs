@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Azure.Storage.Blobs.Models;
 using FalEmulator;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
 using VeoFunctions.IntegrationTests.Infrastructure;
 using VeoFunctions.Manifests;
 using VeoFunctions.Testing;
@@ -525,6 +526,8 @@ public sealed class ManifestTests(Azurite azurite, ITestOutputHelper output)
         Assert.Equal(0, pipeline.Fal.State.GetCount(RequestKind.Submit));
         var result = (await door.ReadResultAsync(Name))!.Value;
         Assert.Equal(jobIds.Order(), JobIds(result).Order()); // theirs still in view
+        Assert.All(result.GetProperty("jobs").EnumerateArray(), job => // ids only from that file: the app's own status URLs
+            Assert.StartsWith(pipeline.Configuration["Jobs:PublicBaseUrl"]!, job.GetProperty("statusUrl").GetString(), StringComparison.Ordinal));
     }
 
     [Fact]
@@ -585,6 +588,191 @@ public sealed class ManifestTests(Azurite azurite, ITestOutputHelper output)
         Assert.DoesNotContain("injected", body, StringComparison.Ordinal);
         Assert.DoesNotContain("10.0.3.7", body, StringComparison.Ordinal);
         Assert.Contains(logs.Lines, line => line.EventId.Id == 6008 && line.Exception?.ToString().Contains("injected", StringComparison.Ordinal) == true);
+    }
+
+    // --- 3c. Red-team 2: redrive never pays twice for what it has, earlier releases' jobs started or found, never forged ---
+
+    private static Task<HttpResponseMessage> RedriveAsync(Pipeline pipeline, string name, bool failed = true) =>
+        pipeline.Http.PostAsync(new Uri($"/api/manifests/run?name={name}" + (failed ? "&failed=true" : ""), UriKind.Relative), null);
+
+    [Fact]
+    public async Task ARedriveOfFailedEntries_LeavesAnEntryCancelledWithItsVideoAlone()
+    {
+        // fal runs on a clock the test moves, so the cancel lands while it generates however slow the machine is.
+        var generation = TimeSpan.FromMinutes(1);
+        var clock = PipelineProbes.Clock();
+        await using var pipeline = await Pipeline.StartAsync(azurite, PipelineProbes.OnClock(clock, generation), new Dictionary<string, string?> { ["Jobs:CancelGrace"] = "00:01:00" });
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        const string Name = "redrive/cancelled.json";
+        await door.DropAndDeliverAsync(Name, Batch(Job("a")));
+        await Poll.UntilAsync(() => pipeline.Fal.State.Submissions is [{ StartedAt: not null }]);
+        string jobId = JobIdOf(pipeline.TheSubmission());
+        using (var cancel = await pipeline.Http.PostAsync($"/api/videos/{jobId}/cancel", null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        }
+
+        await Poll.UntilAsync(() => pipeline.TheSubmission().CancelRequested);
+        clock.Advance(generation); // Veo ignores the signal and finishes: the job is cancelled, with its (billed) video
+        var job = Assert.Single((await WaitForJobsAsync(door, Name, total: 1)).GetProperty("jobs").EnumerateArray());
+        Assert.Equal("cancelled", job.GetProperty("phase").GetString());
+        Assert.True(job.TryGetProperty("video", out var video) && video.ValueKind == JsonValueKind.Object, job.ToString());
+
+        using var redrive = await RedriveAsync(pipeline, Name);
+
+        Assert.Equal(HttpStatusCode.OK, redrive.StatusCode);
+        Assert.Equal(1, pipeline.Fal.State.GetCount(RequestKind.Submit)); // it has its video: not a failed entry
+        Assert.Single(await door.InstancesAsync());
+    }
+
+    [Fact]
+    public async Task ARedriveOfFailedEntries_DoesNotPayAgainForAJobFalMadeTheVideoOf_ItSaysToResumeIt()
+    {
+        // fal serves the video from a host not on Fal:MediaHosts: the job fails out of its archive, after fal billed it.
+        int port = LoopbackPorts.Free();
+        await using var pipeline = await Pipeline.StartAsync(azurite, new EmulatorOptions { Port = port, PublicBaseUrl = $"http://localhost:{port}" },
+            new Dictionary<string, string?> { ["Images:AllowedPrivateHosts:1"] = "localhost" });
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        const string Name = "redrive/resumable.json";
+        await door.DropAndDeliverAsync(Name, Batch(Job("a")));
+        var failed = Assert.Single((await WaitForJobsAsync(door, Name, total: 1)).GetProperty("jobs").EnumerateArray());
+        Assert.Equal("failed", failed.GetProperty("phase").GetString());
+
+        // A scheduled redrive, run twice: each would be a new paid clip that fails the same way.
+        foreach (int run in new[] { 1, 2 })
+        {
+            using var redrive = await RedriveAsync(pipeline, Name);
+            Assert.Equal(HttpStatusCode.OK, redrive.StatusCode);
+            var answer = JsonDocument.Parse(await redrive.Content.ReadAsStringAsync()).RootElement;
+            var held = Assert.Single(answer.GetProperty("notRetried").EnumerateArray());
+            Assert.Equal(failed.GetProperty("jobId").GetString(), held.GetProperty("jobId").GetString());
+            Assert.Equal("resumable", held.GetProperty("reason").GetString());
+        }
+
+        Assert.Equal(1, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        Assert.Single(await door.InstancesAsync());
+    }
+
+    [Fact]
+    public async Task RedrivingAnEntryThatFailsEveryTime_StopsAtItsThirdJob_AndSaysSo()
+    {
+        var emulator = new EmulatorOptions();
+        emulator.Faults.Add(FaultRule.Generation(FaultKind.GenerationError, promptContains: "doomed", count: null)); // every time
+        await using var pipeline = await Pipeline.StartAsync(azurite, emulator);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        const string Name = "redrive/doomed.json";
+        await door.DropAndDeliverAsync(Name, Batch(Job("b", "A doomed heron fishes at dawn")));
+        await WaitForJobsAsync(door, Name, total: 1);
+
+        for (int jobs = 2; jobs <= ManifestIntake.MaxAttempts; jobs++)
+        {
+            using var redrive = await RedriveAsync(pipeline, Name);
+            Assert.Equal(HttpStatusCode.OK, redrive.StatusCode);
+            AssertCounts(await WaitForJobsAsync(door, Name, total: jobs), total: jobs, completed: 0);
+        }
+
+        // Past the cap, a redrive (a cron's nightly one) starts nothing more and names the entry.
+        using var capped = await RedriveAsync(pipeline, Name);
+        Assert.Equal(HttpStatusCode.OK, capped.StatusCode);
+        var held = Assert.Single(JsonDocument.Parse(await capped.Content.ReadAsStringAsync()).RootElement.GetProperty("notRetried").EnumerateArray());
+        Assert.Equal("b", held.GetProperty("id").GetString());
+        Assert.Equal("outOfAttempts", held.GetProperty("reason").GetString());
+        Assert.Equal(ManifestIntake.MaxAttempts, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        Assert.Equal(ManifestIntake.MaxAttempts, (await door.InstancesAsync()).Count);
+    }
+
+    [Fact]
+    public async Task AnEntryThePositionReleaseClaimedButNeverScheduled_IsStartedOnce_UnderThatReleasesId()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        const string Name = "upgrade/claimed.json";
+        var entry = Job(prompt: "A heron fishes at dawn");
+
+        // That release's intake claimed the entry, then its instance was recycled (the upgrade's own deploy) before it
+        // scheduled the job: a claim never marked started, long past the abandoned-claim age, and no instance.
+        string jobId = DeployedJobId($"{door.Jobs.Name}/{Name}\n#0\n{PositionReleaseFingerprint(entry)}");
+        await pipeline.Work.CreateIfNotExistsAsync();
+        await ManifestDoor.UploadAsync(pipeline.Work, $"claims/{jobId}", JsonSerializer.SerializeToUtf8Bytes(
+            new { fingerprint = PositionReleaseFingerprint(entry), claimedAt = DateTimeOffset.UtcNow.AddMinutes(-10), startedAt = (DateTimeOffset?)null }));
+
+        await door.DropAndDeliverAsync(Name, Batch((JsonObject)entry.DeepClone()));
+        await door.DeliverAsync(door.Jobs.GetBlobClient(Name)); // and redelivered: still once
+
+        AssertCounts(await WaitForJobsAsync(door, Name, total: 1), total: 1, completed: 1);
+        Assert.Equal(jobId, JobIdOf(Assert.Single(pipeline.Fal.State.Submissions)));
+        Assert.Equal(jobId, Assert.Single(await door.InstancesAsync()).InstanceId);
+    }
+
+    [Fact]
+    public async Task AForeignResultFile_ListingAnotherManifestsJob_AddsNothingToTheResultFile()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        await door.DropAndDeliverAsync("forged/a.json", Batch(Job("a")));
+        string theirs = Assert.Single(JobIds(await WaitForJobsAsync(door, "forged/a.json", total: 1)));
+
+        // Someone who can write blobs (no function key) lists a real job id under a name of their own, pointing pollers
+        // (and their function key) at their host, then drops a manifest by that name.
+        await ManifestDoor.UploadAsync(door.Jobs, ManifestFiles.ResultName("forged/b.json"), JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            manifest = "forged/b.json",
+            jobs = new[] { new { index = 0, jobId = theirs, statusUrl = $"https://attacker.example/api/videos/{theirs}", phase = "completed" } },
+        }));
+        await door.DropAndDeliverAsync("forged/b.json", Batch(Job("b", "A dog chases a ball")));
+
+        var result = await WaitForJobsAsync(door, "forged/b.json", total: 1);
+        var job = Assert.Single(result.GetProperty("jobs").EnumerateArray());
+        Assert.NotEqual(theirs, job.GetProperty("jobId").GetString());
+        Assert.StartsWith(pipeline.Configuration["Jobs:PublicBaseUrl"]!, job.GetProperty("statusUrl").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("attacker.example", result.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheSameBytesAgain_AfterTwoUpgrades_FindETagEraJobsWhoseSiblingEndedUnderThePositionRelease()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        const string Name = "upgrade/etag-then-position.json";
+        byte[] manifest = System.Text.Encoding.UTF8.GetBytes(Batch(Job(prompt: "A fox runs through fresh snow"), Job(prompt: "A dog chases a ball"), Job(prompt: "A heron fishes at dawn")).ToJsonString());
+        var servedBlob = await ManifestDoor.UploadAsync(door.Jobs, Name, manifest);
+        string servedETag = (await servedBlob.GetPropertiesAsync()).Value.ETag.ToString();
+
+        // The ETag release ran the three entries: its ids from the blob's ETag, its claims with the entry's raw text.
+        var services = pipeline.Functions.Services;
+        var parsed = services.GetRequiredService<ManifestParser>().Parse(manifest, _ => null);
+        var scheduler = services.GetRequiredService<VeoFunctions.Jobs.JobScheduler>();
+        string[] jobIds = [.. parsed.Jobs.Select(j => DeployedJobId($"{door.Jobs.Name}/{Name}\n{servedETag}\n#{j.Index}"))];
+        foreach (var job in parsed.Jobs)
+        {
+            await scheduler.ScheduleAsync(pipeline.Client, jobIds[job.Index], job.Draft, job.Earlier!.Raw, callerChosenId: true, CancellationToken.None,
+                new VeoFunctions.Jobs.ManifestEntry(door.Jobs.Name, Name, job.Index, job.Id));
+        }
+
+        foreach (string jobId in jobIds)
+        {
+            await pipeline.WaitForJobAsync(jobId);
+        }
+
+        // The first two ended under the ETag release, which kept no records; the third under the position release, which
+        // recorded it and replaced the ETag release's result file with its own (listing only that one).
+        foreach (string jobId in jobIds)
+        {
+            await Poll.UntilAsync(async () => (await pipeline.Work.GetBlobClient($"manifests/{door.Jobs.Name}/{Name}/jobs/{jobId}.json").ExistsAsync()).Value);
+        }
+
+        foreach (string jobId in jobIds[..2])
+        {
+            await pipeline.Work.GetBlobClient($"manifests/{door.Jobs.Name}/{Name}/jobs/{jobId}.json").DeleteIfExistsAsync();
+        }
+
+        // After the upgrade, the same bytes uploaded again (a new ETag), and its event delivered.
+        await door.DropAndDeliverAsync(Name, System.Text.Encoding.UTF8.GetString(manifest));
+
+        var result = await WaitForJobsAsync(door, Name, total: 3);
+        Assert.Equal(jobIds.Order(), JobIds(result).Order()); // all three in view, none new
+        Assert.Equal(3, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        Assert.Equal(3, (await door.InstancesAsync()).Count);
     }
 
     // --- 4. What is not a manifest ---

@@ -5,6 +5,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VeoFunctions.Http;
+using VeoFunctions.Jobs;
 using VeoFunctions.Manifests;
 using VeoFunctions.Storage;
 
@@ -15,7 +16,8 @@ namespace VeoFunctions.Functions;
 /// re-uploading it — for an event that was lost or dead-lettered, or an intake that gave up. The same door as the
 /// upload's event, so it is idempotent by the same rule: entries already started keep their jobs and are not paid for
 /// again, and only entries that never started are started now. With <c>&amp;failed=true</c> it also starts a new attempt
-/// of each entry whose job ended failed or cancelled (once, however many such redrives arrive).
+/// of each entry whose job ended failed, or cancelled without its video (once, however many such redrives arrive), up to
+/// <see cref="ManifestIntake.MaxAttempts"/> jobs an entry; the failed entries it did not start again are listed.
 /// </summary>
 public sealed partial class RunManifest(ManifestIntake intake, IOptions<StorageOptions> storage, ILogger<RunManifest> logger)
 {
@@ -38,7 +40,7 @@ public sealed partial class RunManifest(ManifestIntake intake, IOptions<StorageO
             return Problems.BadRequest("failed is true (also start a new attempt of each entry whose job failed or was cancelled) or false.");
         }
 
-        ManifestIntakeOutcome outcome;
+        ManifestIntakeResult outcome;
         try
         {
             outcome = await intake.AcceptAsync(durable, storage.Value.JobsContainer, name, retryFailed: failed == "true", cancellationToken).ConfigureAwait(false);
@@ -51,16 +53,26 @@ public sealed partial class RunManifest(ManifestIntake intake, IOptions<StorageO
             return Problems.Unavailable("manifest-incomplete", "Some of the manifest's jobs could not be started.",
                 $"{ex.Failed} of {ex.Total} job(s) could not be started; the others were. Run the manifest again to start them.", TimeSpan.FromSeconds(30));
         }
-        catch (Money.BudgetBusyException ex)
+        catch (Money.BudgetBusyException)
         {
-            return Problems.Unavailable("budget-busy", "The daily budget is busy.", ex.Message, Money.BudgetBusyException.RetryAfter);
+            // The app's own words, not the exception's: an answer carries no exception text.
+            return Problems.Unavailable("budget-busy", "The daily budget is busy.",
+                "Too many jobs are starting at once; nothing more was reserved. Run the manifest again in a few seconds.", Money.BudgetBusyException.RetryAfter);
         }
 
-        return outcome switch
+        return outcome.Outcome switch
         {
             ManifestIntakeOutcome.Ignored => Problems.NotFound($"There is no manifest {name} in the jobs container."),
             ManifestIntakeOutcome.Rejected => Problems.BadRequest($"The manifest cannot start; its problems are listed in {ManifestFiles.ErrorName(name)}. Nothing was started."),
-            _ => new OkObjectResult(new { manifest = name, outcome = "started", resultFile = ManifestFiles.ResultName(name) }),
+            _ => new OkObjectResult(new
+            {
+                manifest = name,
+                outcome = "started",
+                resultFile = ManifestFiles.ResultName(name),
+                // Bounded like every list the doors answer with; the log (6009) has each of them.
+                notRetried = outcome.NotRetried.Take(Errors.MaxListed).Select(n => new { index = n.Index, id = n.Id, jobId = n.JobId, reason = n.Reason }),
+                notRetriedCount = outcome.NotRetried.Count,
+            }),
         };
     }
 

@@ -382,6 +382,23 @@ public sealed class ManifestParserTests
     }
 
     [Fact]
+    public void TheSchemasName_IsNoPartOfAnyFingerprint_SoAddingItToAManifestStartsNothingNew()
+    {
+        ManifestJob Only(JsonNode manifest) => Assert.Single(Parse(manifest).Jobs);
+        const string Schema = "https://veofunctions.dev/schemas/manifest.schema.json";
+        var single = Job();
+        var named = Job();
+        named["$schema"] = Schema; // a single-job manifest's root is its entry
+        var batch = Batch(Job());
+        batch["$schema"] = Schema;
+
+        var plain = Only(single);
+        Assert.Equal(plain.Fingerprint, Only(named).Fingerprint);
+        Assert.Equal(plain.Earlier!.Canonical, Only(named).Earlier!.Canonical); // the release before (main) skips it too
+        Assert.Equal(Only(Batch(Job())).Fingerprint, Only(batch).Fingerprint);
+    }
+
+    [Fact]
     public void AnIdLessEntry_IsTheNthOfItsKind_NotTheNthOfTheManifest()
     {
         List<(string Fingerprint, int Occurrence)> Names(params JsonNode[] jobs) => [.. Parse(Batch(jobs)).Jobs.Select(j => (j.Fingerprint, j.Occurrence))];
