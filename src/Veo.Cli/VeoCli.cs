@@ -38,7 +38,7 @@ public static class VeoCli
             config.AddBranch("manifest", manifest =>
             {
                 manifest.SetDescription("Manifests of the jobs container.");
-                manifest.AddCommand<ManifestRunCommand>("run").WithExample("manifest", "run", "nightly/shots.json");
+                manifest.AddCommand<ManifestRunCommand>("run").WithExample("manifest", "run", "nightly/shots.json").WithExample("manifest", "run", "nightly/shots.json", "--failed");
             });
         });
         return app.RunAsync(args, cancellationToken);

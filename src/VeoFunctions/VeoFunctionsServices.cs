@@ -165,6 +165,7 @@ public static class VeoFunctionsServices
         services.TryAddSingleton<FalWebhookIntake>();
         services.TryAddSingleton<ManifestParser>();
         services.TryAddSingleton<ManifestResults>();
+        services.TryAddSingleton<EarlierManifestJobs>();
         services.TryAddSingleton<ManifestIntake>();
         return services;
     }

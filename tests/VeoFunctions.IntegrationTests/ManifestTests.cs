@@ -5,7 +5,9 @@ using System.Text.Json.Nodes;
 using Azure.Storage.Blobs.Models;
 using FalEmulator;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
 using VeoFunctions.IntegrationTests.Infrastructure;
+using VeoFunctions.Manifests;
 using VeoFunctions.Testing;
 using Xunit.Abstractions;
 
@@ -401,6 +403,380 @@ public sealed class ManifestTests(Azurite azurite, ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         using var notAManifest = await pipeline.Http.PostAsync(new Uri("/api/manifests/run?name=lost/run.result.json", UriKind.Relative), null);
         Assert.Equal(HttpStatusCode.BadRequest, notAManifest.StatusCode);
+    }
+
+    // --- 3b. Edits that change no video, earlier releases' jobs, redrive of failed entries ---
+
+    [Fact]
+    public async Task IdLessEntries_InsertedOrRemoved_OrANewBatchCallbackAndPriority_StartOnlyTheNewEntry()
+    {
+        await using var receiver = await CallbackReceiver.StartAsync();
+        await using var pipeline = await Pipeline.StartAsync(azurite, settings: new Dictionary<string, string?> { ["Callbacks:SigningSecret"] = Secret });
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        JsonObject A() => Job(prompt: "A fox runs through fresh snow");
+        JsonObject B() => Job(prompt: "A dog chases a ball");
+        JsonObject C() => Job(prompt: "A heron fishes at dawn");
+        JsonObject Z() => Job(prompt: "A whale breaches at dusk");
+        const string Name = "edits/run.json";
+
+        await door.DropAndDeliverAsync(Name, Batch(A(), B(), C()));
+        var first = JobIds(await WaitForJobsAsync(door, Name, total: 3));
+        Assert.Equal(3, pipeline.Fal.State.GetCount(RequestKind.Submit));
+
+        // A new scene put at the top: it alone is new; the three keep their jobs though each moved down one place.
+        await door.DropAndDeliverAsync(Name, Batch(Z(), A(), B(), C()));
+        var inserted = JobIds(await WaitForJobsAsync(door, Name, total: 4));
+        Assert.Equal(4, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        Assert.Equal(first, inserted.Intersect(first));
+
+        // One removed: nothing new for the others that moved up.
+        await door.DropAndDeliverAsync(Name, Batch(Z(), A(), C()));
+        Assert.Equal(inserted, JobIds(await WaitForJobsAsync(door, Name, total: 4)));
+
+        // A new batch callback URL (a signature rotated on each upload) and priority: where the answer goes, not what fal
+        // makes. Nothing new, and the jobs keep the callback they started with (none): nothing is called.
+        var rotated = Batch(Z(), A(), C());
+        rotated["callback_url"] = receiver.Url("/hook?sig=rotated").AbsoluteUri;
+        rotated["priority"] = "low";
+        await door.DropAndDeliverAsync(Name, rotated);
+        Assert.Equal(inserted, JobIds(await WaitForJobsAsync(door, Name, total: 4)));
+
+        Assert.Equal(4, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        Assert.Equal(4, (await door.InstancesAsync()).Count);
+        Assert.Empty(receiver.Received);
+    }
+
+    /// <summary>How the deployed releases hashed an identity into a manifest job's id.</summary>
+    private static string DeployedJobId(string identity) =>
+        "m" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(identity)))[..31];
+
+    private static string Sha256(string text) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+
+    /// <summary>A claim as the deployed releases left it: a started job, with the fingerprint they kept.</summary>
+    private static async Task ClaimAsStartedAsync(Pipeline pipeline, string jobId, string fingerprint)
+    {
+        await pipeline.Work.CreateIfNotExistsAsync();
+        await ManifestDoor.UploadAsync(pipeline.Work, $"claims/{jobId}", JsonSerializer.SerializeToUtf8Bytes(new { fingerprint, claimedAt = DateTimeOffset.UtcNow, startedAt = DateTimeOffset.UtcNow }));
+    }
+
+    // The release before this one: an entry's canonical JSON (properties sorted, compact) with the batch's defaults.
+    private static string PositionReleaseFingerprint(JsonObject entry)
+    {
+        static JsonNode? Sorted(JsonNode? node) => node switch
+        {
+            JsonObject o => new JsonObject(o.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, Sorted(p.Value)))),
+            JsonArray a => new JsonArray([.. a.Select(Sorted)]),
+            _ => node?.DeepClone(),
+        };
+
+        return Sha256(new JsonObject { ["job"] = Sorted(entry) }.ToJsonString());
+    }
+
+    [Fact]
+    public async Task JobsTheReleaseThatNamedEntriesByPositionStarted_AreFoundByTheManifestsName_WhenAnEntryIsInsertedAfterTheUpgrade()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        const string Name = "upgrade/position.json";
+        var served = new[] { Job(prompt: "A fox runs through fresh snow"), Job(prompt: "A dog chases a ball"), Job(prompt: "A heron fishes at dawn") };
+
+        // What that release left for [A, B, C]: a started claim per entry under its id, and a result record per job.
+        for (int i = 0; i < served.Length; i++)
+        {
+            string jobId = DeployedJobId($"{door.Jobs.Name}/{Name}\n#{i}\n{PositionReleaseFingerprint(served[i])}");
+            await ClaimAsStartedAsync(pipeline, jobId, PositionReleaseFingerprint(served[i]));
+            await ManifestDoor.UploadAsync(pipeline.Work, $"manifests/{door.Jobs.Name}/{Name}/jobs/{jobId}.json", JsonSerializer.SerializeToUtf8Bytes(
+                new { index = i, jobId, statusUrl = $"https://app.example/api/videos/{jobId}", phase = "completed", version = "\"0x8DE0000000000001\"" }));
+        }
+
+        await door.DropAndDeliverAsync(Name, Batch([Job(prompt: "A whale breaches at dusk"), .. served.Select(j => (JsonObject)j.DeepClone())]));
+
+        AssertCounts(await WaitForJobsAsync(door, Name, total: 4), total: 4, completed: 4); // theirs still in view
+        var submission = Assert.Single(pipeline.Fal.State.Submissions);
+        Assert.Contains("whale", submission.InputJson, StringComparison.Ordinal);
+        Assert.Single(await door.InstancesAsync());
+    }
+
+    [Fact]
+    public async Task JobsTheReleaseThatNamedEntriesByETagStarted_AreFoundByTheManifestsName_WhenTheSameBytesAreUploadedAgain()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        const string Name = "upgrade/etag.json";
+        string[] entries = [Job("a").ToJsonString(), Job(prompt: "A dog chases a ball").ToJsonString()];
+        byte[] manifest = System.Text.Encoding.UTF8.GetBytes($$"""{"jobs": [{{string.Join(", ", entries)}}]}""");
+        var servedBlob = await ManifestDoor.UploadAsync(door.Jobs, Name, manifest);
+        string servedETag = (await servedBlob.GetPropertiesAsync()).Value.ETag.ToString();
+
+        // What that release left: a started claim per entry (its id from the blob's ETag then; its fingerprint the entry's
+        // text), and its result file beside the manifest listing each entry's job.
+        string[] jobIds = [DeployedJobId($"{door.Jobs.Name}/{Name}\n{servedETag}\nid:a"), DeployedJobId($"{door.Jobs.Name}/{Name}\n{servedETag}\n#1")];
+        for (int i = 0; i < entries.Length; i++)
+        {
+            await ClaimAsStartedAsync(pipeline, jobIds[i], Sha256(entries[i] + "\n"));
+        }
+
+        await ManifestDoor.UploadAsync(door.Jobs, ManifestFiles.ResultName(Name), JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            manifest = Name, eTag = servedETag, createdAt = DateTimeOffset.UtcNow, updatedAt = DateTimeOffset.UtcNow,
+            counts = new { total = 2, running = 0, completed = 2, failed = 0, cancelled = 0 },
+            jobs = jobIds.Select((id, i) => new { index = i, id = i == 0 ? "a" : null, jobId = id, statusUrl = $"https://app.example/api/videos/{id}", phase = "completed" }),
+        }));
+
+        // After the upgrade, the same bytes uploaded again (a new ETag), and its event delivered.
+        await door.DropAndDeliverAsync(Name, System.Text.Encoding.UTF8.GetString(manifest));
+
+        Assert.Empty(await door.InstancesAsync());
+        Assert.Equal(0, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        var result = (await door.ReadResultAsync(Name))!.Value;
+        Assert.Equal(jobIds.Order(), JobIds(result).Order()); // theirs still in view
+        Assert.All(result.GetProperty("jobs").EnumerateArray(), job => // ids only from that file: the app's own status URLs
+            Assert.StartsWith(pipeline.Configuration["Jobs:PublicBaseUrl"]!, job.GetProperty("statusUrl").GetString(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ARedriveOfFailedEntries_StartsEachFailedEntryOnce_AtOnceOrAgain_AndThePlainRedriveNothing()
+    {
+        var emulator = new EmulatorOptions();
+        emulator.Faults.Add(FaultRule.Generation(FaultKind.GenerationError, promptContains: "doomed", count: 1)); // fails once
+        await using var pipeline = await Pipeline.StartAsync(azurite, emulator);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        const string Name = "redrive/failed.json";
+        await door.DropAndDeliverAsync(Name, Batch(Job("a"), Job("b", "A doomed heron fishes at dawn")));
+        AssertCounts(await WaitForJobsAsync(door, Name, total: 2), total: 2, completed: 1);
+        Assert.Equal(2, pipeline.Fal.State.GetCount(RequestKind.Submit));
+
+        Task<HttpResponseMessage> RedriveAsync(bool failed) =>
+            pipeline.Http.PostAsync(new Uri($"/api/manifests/run?name={Name}" + (failed ? "&failed=true" : ""), UriKind.Relative), null);
+
+        // Two redrives of failed entries at once (a retried request, two operators): one new attempt of b.
+        var both = await Task.WhenAll(RedriveAsync(failed: true), RedriveAsync(failed: true));
+        Assert.All(both, response => Assert.Equal(HttpStatusCode.OK, response.StatusCode));
+        var result = await WaitForJobsAsync(door, Name, total: 3);
+        AssertCounts(result, total: 3, completed: 2);
+        Assert.Equal(3, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        var attempts = result.GetProperty("jobs").EnumerateArray().Where(j => j.GetProperty("id").GetString() == "b")
+            .OrderBy(j => j.GetProperty("attempt").GetInt32()).Select(j => (j.GetProperty("attempt").GetInt32(), j.GetProperty("phase").GetString())).ToList();
+        Assert.Equal([(0, "failed"), (1, "completed")], attempts); // every attempt listed
+
+        // Again: b's last attempt completed, a never failed: nothing. A plain redrive: nothing either.
+        using var again = await RedriveAsync(failed: true);
+        using var plain = await RedriveAsync(failed: false);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
+        Assert.Equal(3, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        Assert.Equal(3, (await door.InstancesAsync()).Count);
+        foreach (var response in both)
+        {
+            response.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task ARedriveThatCouldNotStartEveryEntry_Answers503WithCounts_AndNoneOfTheCausesText()
+    {
+        var logs = new CapturedLogs();
+        await using var pipeline = await Pipeline.StartAsync(azurite, services: logs.AddTo);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        await door.DropAsync("incomplete/run.json", Batch(Job("a"), Job("b", "A dog chases a ball")));
+        int scheduled = 0;
+        pipeline.Client.ScheduleFault = _ => Interlocked.Increment(ref scheduled) == 1
+            ? new InvalidOperationException("Status(StatusCode=Unavailable, Detail=\"taskhub veoprodhub on 10.0.3.7:443 refused\") (injected)")
+            : null;
+
+        using var response = await pipeline.Http.PostAsync(new Uri("/api/manifests/run?name=incomplete/run.json", UriKind.Relative), null);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.Contains("1 of 2 job(s) could not be started", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("injected", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("10.0.3.7", body, StringComparison.Ordinal);
+        Assert.Contains(logs.Lines, line => line.EventId.Id == 6008 && line.Exception?.ToString().Contains("injected", StringComparison.Ordinal) == true);
+    }
+
+    // --- 3c. Red-team 2: redrive never pays twice for what it has, earlier releases' jobs started or found, never forged ---
+
+    private static Task<HttpResponseMessage> RedriveAsync(Pipeline pipeline, string name, bool failed = true) =>
+        pipeline.Http.PostAsync(new Uri($"/api/manifests/run?name={name}" + (failed ? "&failed=true" : ""), UriKind.Relative), null);
+
+    [Fact]
+    public async Task ARedriveOfFailedEntries_LeavesAnEntryCancelledWithItsVideoAlone()
+    {
+        // fal runs on a clock the test moves, so the cancel lands while it generates however slow the machine is.
+        var generation = TimeSpan.FromMinutes(1);
+        var clock = PipelineProbes.Clock();
+        await using var pipeline = await Pipeline.StartAsync(azurite, PipelineProbes.OnClock(clock, generation), new Dictionary<string, string?> { ["Jobs:CancelGrace"] = "00:01:00" });
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        const string Name = "redrive/cancelled.json";
+        await door.DropAndDeliverAsync(Name, Batch(Job("a")));
+        await Poll.UntilAsync(() => pipeline.Fal.State.Submissions is [{ StartedAt: not null }]);
+        string jobId = JobIdOf(pipeline.TheSubmission());
+        using (var cancel = await pipeline.Http.PostAsync($"/api/videos/{jobId}/cancel", null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        }
+
+        await Poll.UntilAsync(() => pipeline.TheSubmission().CancelRequested);
+        clock.Advance(generation); // Veo ignores the signal and finishes: the job is cancelled, with its (billed) video
+        var job = Assert.Single((await WaitForJobsAsync(door, Name, total: 1)).GetProperty("jobs").EnumerateArray());
+        Assert.Equal("cancelled", job.GetProperty("phase").GetString());
+        Assert.True(job.TryGetProperty("video", out var video) && video.ValueKind == JsonValueKind.Object, job.ToString());
+
+        using var redrive = await RedriveAsync(pipeline, Name);
+
+        Assert.Equal(HttpStatusCode.OK, redrive.StatusCode);
+        Assert.Equal(1, pipeline.Fal.State.GetCount(RequestKind.Submit)); // it has its video: not a failed entry
+        Assert.Single(await door.InstancesAsync());
+    }
+
+    [Fact]
+    public async Task ARedriveOfFailedEntries_DoesNotPayAgainForAJobFalMadeTheVideoOf_ItSaysToResumeIt()
+    {
+        // fal serves the video from a host not on Fal:MediaHosts: the job fails out of its archive, after fal billed it.
+        int port = LoopbackPorts.Free();
+        await using var pipeline = await Pipeline.StartAsync(azurite, new EmulatorOptions { Port = port, PublicBaseUrl = $"http://localhost:{port}" },
+            new Dictionary<string, string?> { ["Images:AllowedPrivateHosts:1"] = "localhost" });
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        const string Name = "redrive/resumable.json";
+        await door.DropAndDeliverAsync(Name, Batch(Job("a")));
+        var failed = Assert.Single((await WaitForJobsAsync(door, Name, total: 1)).GetProperty("jobs").EnumerateArray());
+        Assert.Equal("failed", failed.GetProperty("phase").GetString());
+
+        // A scheduled redrive, run twice: each would be a new paid clip that fails the same way.
+        foreach (int run in new[] { 1, 2 })
+        {
+            using var redrive = await RedriveAsync(pipeline, Name);
+            Assert.Equal(HttpStatusCode.OK, redrive.StatusCode);
+            var answer = JsonDocument.Parse(await redrive.Content.ReadAsStringAsync()).RootElement;
+            var held = Assert.Single(answer.GetProperty("notRetried").EnumerateArray());
+            Assert.Equal(failed.GetProperty("jobId").GetString(), held.GetProperty("jobId").GetString());
+            Assert.Equal("resumable", held.GetProperty("reason").GetString());
+        }
+
+        Assert.Equal(1, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        Assert.Single(await door.InstancesAsync());
+    }
+
+    [Fact]
+    public async Task RedrivingAnEntryThatFailsEveryTime_StopsAtItsThirdJob_AndSaysSo()
+    {
+        var emulator = new EmulatorOptions();
+        emulator.Faults.Add(FaultRule.Generation(FaultKind.GenerationError, promptContains: "doomed", count: null)); // every time
+        await using var pipeline = await Pipeline.StartAsync(azurite, emulator);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        const string Name = "redrive/doomed.json";
+        await door.DropAndDeliverAsync(Name, Batch(Job("b", "A doomed heron fishes at dawn")));
+        await WaitForJobsAsync(door, Name, total: 1);
+
+        for (int jobs = 2; jobs <= ManifestIntake.MaxAttempts; jobs++)
+        {
+            using var redrive = await RedriveAsync(pipeline, Name);
+            Assert.Equal(HttpStatusCode.OK, redrive.StatusCode);
+            AssertCounts(await WaitForJobsAsync(door, Name, total: jobs), total: jobs, completed: 0);
+        }
+
+        // Past the cap, a redrive (a cron's nightly one) starts nothing more and names the entry.
+        using var capped = await RedriveAsync(pipeline, Name);
+        Assert.Equal(HttpStatusCode.OK, capped.StatusCode);
+        var held = Assert.Single(JsonDocument.Parse(await capped.Content.ReadAsStringAsync()).RootElement.GetProperty("notRetried").EnumerateArray());
+        Assert.Equal("b", held.GetProperty("id").GetString());
+        Assert.Equal("outOfAttempts", held.GetProperty("reason").GetString());
+        Assert.Equal(ManifestIntake.MaxAttempts, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        Assert.Equal(ManifestIntake.MaxAttempts, (await door.InstancesAsync()).Count);
+    }
+
+    [Fact]
+    public async Task AnEntryThePositionReleaseClaimedButNeverScheduled_IsStartedOnce_UnderThatReleasesId()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        const string Name = "upgrade/claimed.json";
+        var entry = Job(prompt: "A heron fishes at dawn");
+
+        // That release's intake claimed the entry, then its instance was recycled (the upgrade's own deploy) before it
+        // scheduled the job: a claim never marked started, long past the abandoned-claim age, and no instance.
+        string jobId = DeployedJobId($"{door.Jobs.Name}/{Name}\n#0\n{PositionReleaseFingerprint(entry)}");
+        await pipeline.Work.CreateIfNotExistsAsync();
+        await ManifestDoor.UploadAsync(pipeline.Work, $"claims/{jobId}", JsonSerializer.SerializeToUtf8Bytes(
+            new { fingerprint = PositionReleaseFingerprint(entry), claimedAt = DateTimeOffset.UtcNow.AddMinutes(-10), startedAt = (DateTimeOffset?)null }));
+
+        await door.DropAndDeliverAsync(Name, Batch((JsonObject)entry.DeepClone()));
+        await door.DeliverAsync(door.Jobs.GetBlobClient(Name)); // and redelivered: still once
+
+        AssertCounts(await WaitForJobsAsync(door, Name, total: 1), total: 1, completed: 1);
+        Assert.Equal(jobId, JobIdOf(Assert.Single(pipeline.Fal.State.Submissions)));
+        Assert.Equal(jobId, Assert.Single(await door.InstancesAsync()).InstanceId);
+    }
+
+    [Fact]
+    public async Task AForeignResultFile_ListingAnotherManifestsJob_AddsNothingToTheResultFile()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        await door.DropAndDeliverAsync("forged/a.json", Batch(Job("a")));
+        string theirs = Assert.Single(JobIds(await WaitForJobsAsync(door, "forged/a.json", total: 1)));
+
+        // Someone who can write blobs (no function key) lists a real job id under a name of their own, pointing pollers
+        // (and their function key) at their host, then drops a manifest by that name.
+        await ManifestDoor.UploadAsync(door.Jobs, ManifestFiles.ResultName("forged/b.json"), JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            manifest = "forged/b.json",
+            jobs = new[] { new { index = 0, jobId = theirs, statusUrl = $"https://attacker.example/api/videos/{theirs}", phase = "completed" } },
+        }));
+        await door.DropAndDeliverAsync("forged/b.json", Batch(Job("b", "A dog chases a ball")));
+
+        var result = await WaitForJobsAsync(door, "forged/b.json", total: 1);
+        var job = Assert.Single(result.GetProperty("jobs").EnumerateArray());
+        Assert.NotEqual(theirs, job.GetProperty("jobId").GetString());
+        Assert.StartsWith(pipeline.Configuration["Jobs:PublicBaseUrl"]!, job.GetProperty("statusUrl").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("attacker.example", result.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheSameBytesAgain_AfterTwoUpgrades_FindETagEraJobsWhoseSiblingEndedUnderThePositionRelease()
+    {
+        await using var pipeline = await Pipeline.StartAsync(azurite);
+        var door = await ManifestDoor.OpenAsync(pipeline);
+        const string Name = "upgrade/etag-then-position.json";
+        byte[] manifest = System.Text.Encoding.UTF8.GetBytes(Batch(Job(prompt: "A fox runs through fresh snow"), Job(prompt: "A dog chases a ball"), Job(prompt: "A heron fishes at dawn")).ToJsonString());
+        var servedBlob = await ManifestDoor.UploadAsync(door.Jobs, Name, manifest);
+        string servedETag = (await servedBlob.GetPropertiesAsync()).Value.ETag.ToString();
+
+        // The ETag release ran the three entries: its ids from the blob's ETag, its claims with the entry's raw text.
+        var services = pipeline.Functions.Services;
+        var parsed = services.GetRequiredService<ManifestParser>().Parse(manifest, _ => null);
+        var scheduler = services.GetRequiredService<VeoFunctions.Jobs.JobScheduler>();
+        string[] jobIds = [.. parsed.Jobs.Select(j => DeployedJobId($"{door.Jobs.Name}/{Name}\n{servedETag}\n#{j.Index}"))];
+        foreach (var job in parsed.Jobs)
+        {
+            await scheduler.ScheduleAsync(pipeline.Client, jobIds[job.Index], job.Draft, job.Earlier!.Raw, callerChosenId: true, CancellationToken.None,
+                new VeoFunctions.Jobs.ManifestEntry(door.Jobs.Name, Name, job.Index, job.Id));
+        }
+
+        foreach (string jobId in jobIds)
+        {
+            await pipeline.WaitForJobAsync(jobId);
+        }
+
+        // The first two ended under the ETag release, which kept no records; the third under the position release, which
+        // recorded it and replaced the ETag release's result file with its own (listing only that one).
+        foreach (string jobId in jobIds)
+        {
+            await Poll.UntilAsync(async () => (await pipeline.Work.GetBlobClient($"manifests/{door.Jobs.Name}/{Name}/jobs/{jobId}.json").ExistsAsync()).Value);
+        }
+
+        foreach (string jobId in jobIds[..2])
+        {
+            await pipeline.Work.GetBlobClient($"manifests/{door.Jobs.Name}/{Name}/jobs/{jobId}.json").DeleteIfExistsAsync();
+        }
+
+        // After the upgrade, the same bytes uploaded again (a new ETag), and its event delivered.
+        await door.DropAndDeliverAsync(Name, System.Text.Encoding.UTF8.GetString(manifest));
+
+        var result = await WaitForJobsAsync(door, Name, total: 3);
+        Assert.Equal(jobIds.Order(), JobIds(result).Order()); // all three in view, none new
+        Assert.Equal(3, pipeline.Fal.State.GetCount(RequestKind.Submit));
+        Assert.Equal(3, (await door.InstancesAsync()).Count);
     }
 
     // --- 4. What is not a manifest ---

@@ -106,11 +106,13 @@ public sealed class VeoApiClient
 
     /// <summary>
     /// Runs a manifest of the jobs container again (<c>POST /api/manifests/run</c>): entries already started keep their
-    /// jobs, only those that never started are started.
+    /// jobs, only those that never started are started; with <paramref name="failed"/>, also a new attempt of each entry
+    /// whose job failed or was cancelled.
     /// </summary>
-    public async Task<string> RunManifestAsync(string name, CancellationToken cancellationToken)
+    public async Task<string> RunManifestAsync(string name, bool failed, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(() => Request(HttpMethod.Post, Endpoint.Api("manifests/run?name=" + Uri.EscapeDataString(name))), HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        string query = "manifests/run?name=" + Uri.EscapeDataString(name) + (failed ? "&failed=true" : "");
+        using var response = await SendAsync(() => Request(HttpMethod.Post, Endpoint.Api(query)), HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
             throw await FailureAsync(response, null, cancellationToken).ConfigureAwait(false);

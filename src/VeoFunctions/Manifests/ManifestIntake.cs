@@ -21,12 +21,28 @@ namespace VeoFunctions.Manifests;
 /// </summary>
 public sealed partial class ManifestIntake(
     ManifestParser parser, JobScheduler scheduler, ManifestResults results, BlobContainers containers, BlobServiceClient service,
-    IOptions<StorageOptions> storage, IOptions<ImageOptions> images, IOptions<JobOptions> jobs, JobSpending spending, JobClaims claims, TimeProvider time, ILogger<ManifestIntake> logger)
+    IOptions<StorageOptions> storage, IOptions<ImageOptions> images, IOptions<JobOptions> jobs, JobSpending spending, JobClaims claims, EarlierManifestJobs earlierJobs, TimeProvider time, ILogger<ManifestIntake> logger)
 {
     /// <summary>How many jobs of a batch are started at once.</summary>
     private const int StartConcurrency = 8;
 
-    public async Task<ManifestIntakeOutcome> AcceptAsync(DurableTaskClient durable, string container, string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// How many jobs one entry may have: its first and at most two that redrives of failed entries start. A failure fal
+    /// billed can repeat on every attempt (a video on a host not listed, a model that fails the same input), so a
+    /// scheduled redrive must not become a bill per run.
+    /// </summary>
+    public const int MaxAttempts = 3;
+
+    public async Task<ManifestIntakeOutcome> AcceptAsync(DurableTaskClient durable, string container, string name, CancellationToken cancellationToken) =>
+        (await AcceptAsync(durable, container, name, retryFailed: false, cancellationToken).ConfigureAwait(false)).Outcome;
+
+    /// <param name="retryFailed">
+    /// Also start a new attempt of each entry whose last job ended failed, or cancelled without its video (a redrive of
+    /// failed entries); one running, completed or cancelled with its video is left as it is. An entry whose failed job
+    /// can be resumed (fal has its video), or that has had <see cref="MaxAttempts"/> jobs, is not started: it is listed
+    /// in the answer instead.
+    /// </param>
+    public async Task<ManifestIntakeResult> AcceptAsync(DurableTaskClient durable, string container, string name, bool retryFailed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(durable);
 
@@ -34,7 +50,7 @@ public sealed partial class ManifestIntake(
         // blob of a container it does not watch.
         if (container != storage.Value.JobsContainer || !ManifestFiles.IsManifest(name))
         {
-            return ManifestIntakeOutcome.Ignored;
+            return new(ManifestIntakeOutcome.Ignored, []);
         }
 
         var manifest = containers.Jobs().GetBlobClient(name);
@@ -42,7 +58,7 @@ public sealed partial class ManifestIntake(
         if (read.Missing)
         {
             Log.Gone(logger, name);
-            return ManifestIntakeOutcome.Ignored;
+            return new(ManifestIntakeOutcome.Ignored, []);
         }
 
         string etag = read.ETag!;
@@ -63,12 +79,17 @@ public sealed partial class ManifestIntake(
         {
             await results.WriteErrorsAsync(name, etag, problems, cancellationToken).ConfigureAwait(false);
             Log.Rejected(logger, name, problems.Count);
-            return ManifestIntakeOutcome.Rejected;
+            return new(ManifestIntakeOutcome.Rejected, []);
         }
 
-        ready = await WithoutLegacyJobsAsync(container, name, etag, ready, cancellationToken).ConfigureAwait(false);
-        var quotes = await spending.QuoteAllAsync(ready.Select(job => job.Draft.Request).ToList(), cancellationToken).ConfigureAwait(false);
-        var entries = ready.Select((job, i) => (Job: job, JobId: ManifestJobIds.For(container, name, job), Quote: quotes[i])).ToList();
+        var (attempts, notRetried) = await AttemptsAsync(durable, container, name, etag, ready, retryFailed, cancellationToken).ConfigureAwait(false);
+        foreach (var held in notRetried)
+        {
+            Log.NotRetried(logger, name, held.JobId, held.Reason);
+        }
+
+        var quotes = await spending.QuoteAllAsync(attempts.Select(a => a.Job.Draft.Request).ToList(), cancellationToken).ConfigureAwait(false);
+        var entries = attempts.Select((a, i) => (a.Job, a.JobId, a.Attempt, a.Earlier, Quote: quotes[i])).ToList();
         // The batch's reservation names this delivery as its holder: each job's start takes its entry over (JobScheduler),
         // so what this delivery gives back below is never a reservation a start now relies on.
         string holder = "manifest-" + Guid.NewGuid().ToString("N");
@@ -77,14 +98,14 @@ public sealed partial class ManifestIntake(
         {
             await results.WriteErrorsAsync(name, etag, [new ManifestProblem(null, null, "budget", refused.Budget.Refusal(refused.NeededUsd))], cancellationToken).ConfigureAwait(false);
             Log.OverBudget(logger, name, refused.NeededUsd);
-            return ManifestIntakeOutcome.Rejected;
+            return new(ManifestIntakeOutcome.Rejected, []);
         }
 
         var startedAt = time.GetUtcNow();
         try
         {
             await results.StartAsync(container, name, etag,
-                entries.Select(e => new ManifestResultJob(e.Job.Index, e.Job.Id, e.JobId, results.StatusUrl(e.JobId), "running", Cost: JobCost.Pending(e.Quote.Estimate), Version: etag, StartedAt: startedAt)).ToList(),
+                entries.Select(e => new ManifestResultJob(e.Job.Index, e.Job.Id, e.JobId, results.StatusUrl(e.JobId), "running", Cost: JobCost.Pending(e.Quote.Estimate), Version: etag, StartedAt: startedAt, Attempt: e.Earlier ? null : e.Attempt)).ToList(),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (Exception) when (reservation is { Created.Count: > 0 })
@@ -124,11 +145,11 @@ public sealed partial class ManifestIntake(
                 await ReleaseUnclaimedAsync(failed.Where(f => reservation.Created.Contains(f.JobId)).ToList(), holder).ConfigureAwait(false);
             }
 
-            throw new AggregateException($"Manifest {name}: {failures.Count} of {entries.Count} job(s) could not be started; the trigger's retry starts them.", failures);
+            throw new ManifestIncompleteException(name, entries.Count, failures);
         }
 
         Log.Started(logger, name, entries.Count);
-        return ManifestIntakeOutcome.Started;
+        return new(ManifestIntakeOutcome.Started, notRetried);
     }
 
     private async Task StartEntryAsync(DurableTaskClient durable, string name, ManifestJob job, string jobId, JobQuote quote, ManifestEntry origin, CancellationToken cancellationToken)
@@ -169,19 +190,78 @@ public sealed partial class ManifestIntake(
         }
     }
 
-    // The previous release named a job after the blob's ETag. This exact version, served by it and redelivered after an
-    // upgrade, has its jobs under those ids already: they are not started again under the new ones.
-    private async Task<List<ManifestJob>> WithoutLegacyJobsAsync(string container, string name, string etag, List<ManifestJob> ready, CancellationToken cancellationToken)
+    // Which job each entry is to start (or find started): its own, unless an earlier release claimed one for it; with
+    // retryFailed, the attempt after its ended failed ones. Attempt n's id comes from the entry's and n, so concurrent or
+    // retried redrives name the same job and its claim starts it once.
+    private async Task<(List<(ManifestJob Job, string JobId, int Attempt, bool Earlier)> Start, List<NotRetried> NotRetried)> AttemptsAsync(
+        DurableTaskClient durable, string container, string name, string etag, List<ManifestJob> ready, bool retryFailed, CancellationToken cancellationToken)
     {
-        var legacy = new bool[ready.Count];
+        var earlier = await earlierJobs.FindAsync(durable, container, name, etag, ready, cancellationToken).ConfigureAwait(false);
+        var attempts = new (ManifestJob Job, string JobId, int Attempt, bool Earlier)?[ready.Count];
+        var held = new NotRetried?[ready.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, ready.Count), new ParallelOptions { MaxDegreeOfParallelism = StartConcurrency, CancellationToken = cancellationToken }, async (i, ct) =>
-            legacy[i] = await claims.FindAsync(ManifestJobIds.LegacyFor(container, name, etag, ready[i]), ct).ConfigureAwait(false) is not null).ConfigureAwait(false);
-        if (legacy.Any(started => started))
         {
-            Log.StartedByPreviousRelease(logger, name, legacy.Count(started => started));
+            string own = earlier[i]?.JobId ?? ManifestJobIds.For(container, name, ready[i]);
+            int attempt = 0;
+            while (retryFailed)
+            {
+                string jobId = ManifestJobIds.AttemptFor(own, attempt);
+                var end = await EndOfAsync(durable, container, name, jobId, ct).ConfigureAwait(false);
+                if (end == AttemptEnd.NotFailed)
+                {
+                    break;
+                }
+
+                if (end == AttemptEnd.Resumable || attempt + 1 >= MaxAttempts)
+                {
+                    held[i] = new NotRetried(ready[i].Index, ready[i].Id, jobId, end == AttemptEnd.Resumable ? NotRetried.Resumable : NotRetried.OutOfAttempts);
+                    return;
+                }
+
+                attempt++;
+            }
+
+            if (attempt > 0 || earlier[i] is not { } found)
+            {
+                attempts[i] = (ready[i], ManifestJobIds.AttemptFor(own, attempt), attempt, false);
+            }
+            else if (!found.Started)
+            {
+                // Claimed by an earlier release and maybe never scheduled (its instance recycled mid-intake, the upgrade's
+                // own deploy): started under that release's id and fingerprint, so the scheduler finds its job, waits for
+                // its starter, or takes the claim (and its reservation) over. Never skipped, never a second id.
+                attempts[i] = (ready[i] with { Fingerprint = found.Fingerprint }, found.JobId, 0, true);
+            }
+
+            // Otherwise the earlier release started it: it is found, never started again.
+        }).ConfigureAwait(false);
+        return ([.. attempts.OfType<(ManifestJob, string, int, bool)>()], [.. held.OfType<NotRetried>()]);
+    }
+
+    private enum AttemptEnd
+    {
+        NotFailed,
+        Failed,
+
+        /// <summary>Failed straight out of its archive: fal made (and billed) the video, and a resume archives it.</summary>
+        Resumable,
+    }
+
+    // How a job ended, as its status says (or, once its history is purged, its result record). Cancelled with its video
+    // (fal finished before the cancel took) is not failed: that entry has its video.
+    private async Task<AttemptEnd> EndOfAsync(DurableTaskClient durable, string container, string name, string jobId, CancellationToken cancellationToken)
+    {
+        if (await durable.FindJobAsync(jobId, withInputsAndOutputs: true, cancellationToken).ConfigureAwait(false) is { } instance)
+        {
+            var status = await durable.StatusOfAsync(instance, cancellationToken).ConfigureAwait(false);
+            return status is not { Phase: "failed" or "cancelled", Video: null } ? AttemptEnd.NotFailed
+                : SalvageRuns.EndedByItsArchive(instance) ? AttemptEnd.Resumable
+                : AttemptEnd.Failed;
         }
 
-        return ready.Where((_, i) => !legacy[i]).ToList();
+        return await results.FindRecordAsync(container, name, jobId, cancellationToken).ConfigureAwait(false) is { Phase: "failed" or "cancelled", Video: null }
+            ? AttemptEnd.Failed
+            : AttemptEnd.NotFailed;
     }
 
     // The whole batch or none of it. Jobs already claimed (a redelivered event) hold their reservation already, or
@@ -305,11 +385,11 @@ public sealed partial class ManifestIntake(
         [LoggerMessage(6005, LogLevel.Warning, "Manifest {Manifest} refused: its jobs need an estimated {NeededUsd} USD, more than is left of today's budget; nothing was started")]
         public static partial void OverBudget(ILogger logger, string manifest, decimal neededUsd);
 
-        [LoggerMessage(6006, LogLevel.Information, "Manifest {Manifest}: {Count} job(s) of this version were started by the previous release under its ids; not started again")]
-        public static partial void StartedByPreviousRelease(ILogger logger, string manifest, int count);
-
         [LoggerMessage(6007, LogLevel.Error, "Manifest {Manifest}: job {JobId} could not be started; nothing of it was spent, and the trigger's retry starts it")]
         public static partial void EntryFailed(ILogger logger, Exception exception, string manifest, string jobId);
+
+        [LoggerMessage(6009, LogLevel.Warning, "Manifest {Manifest}: job {JobId} failed and is not retried ({Reason}): resume it, or give its entry a new run label")]
+        public static partial void NotRetried(ILogger logger, string manifest, string jobId, string reason);
 
         [LoggerMessage(6004, LogLevel.Information, "Manifest {Manifest}: job {JobId} is being started by another delivery of the same event")]
         public static partial void StartedElsewhere(ILogger logger, string manifest, string jobId);

@@ -30,13 +30,22 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
 
     private static readonly HashSet<string> SingleJobFields = [.. OwnFields, SchemaField];
 
-    /// <summary>A batch's defaults for its jobs, in a fixed order (they are part of each job's fingerprint).</summary>
+    /// <summary>
+    /// A batch's defaults for its jobs, in a fixed order. They change where fal's answer goes and how soon, not the video
+    /// fal makes, so they are no part of a job's fingerprint (nor are a job's own): changing them starts nothing new.
+    /// </summary>
     private static readonly string[] DefaultFields = ["callback_url", "callback_events", "priority"];
 
-    /// <summary>What of the batch is part of each job's fingerprint, in a fixed order.</summary>
-    private static readonly string[] InheritedFields = [.. DefaultFields, "run"];
+    /// <summary>What of the batch is part of each job's fingerprint.</summary>
+    private static readonly string[] InheritedFields = ["run"];
 
-    private static readonly HashSet<string> BatchFields = ["jobs", SchemaField, .. InheritedFields];
+    /// <summary>What of the batch the release that named entries by position took into each fingerprint, in its order.</summary>
+    private static readonly string[] CanonicalFields = [.. DefaultFields, "run"];
+
+    /// <summary>What of an entry is no part of its fingerprint: where the answer goes, how soon, and the schema's name.</summary>
+    private static readonly string[] LeftOutFields = [.. DefaultFields, SchemaField];
+
+    private static readonly HashSet<string> BatchFields = ["jobs", SchemaField, .. CanonicalFields];
 
     /// <param name="ownBlob">Recognises an image reference naming a blob of the app's images container.</param>
     public ManifestParseResult Parse(ReadOnlyMemory<byte> manifest, Func<string, BlobImage?> ownBlob)
@@ -127,6 +136,7 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
         var parsed = new List<ManifestJob>(count);
         var problems = new List<ManifestProblem>();
         var ids = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         int index = 0;
         foreach (var item in list.EnumerateArray())
         {
@@ -141,7 +151,16 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
                     problems.Add(new ManifestProblem(index, job.Id, "id", "Another job of this manifest has the same id."));
                 }
 
-                parsed.Add(job);
+                // An entry without an id is named by what it is and how many identical ones came before it, never by its
+                // position: inserting or removing another entry leaves its name as it was.
+                int occurrence = 0;
+                if (job.Id is null)
+                {
+                    occurrence = seen.GetValueOrDefault(job.Fingerprint);
+                    seen[job.Fingerprint] = occurrence + 1;
+                }
+
+                parsed.Add(job with { Occurrence = occurrence });
             }
             else
             {
@@ -201,26 +220,28 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
             return null;
         }
 
-        return new ManifestJob(index, id, result.Draft, Fingerprint(job, defaults));
+        return new ManifestJob(index, id, result.Draft, Fingerprint(job, defaults, LeftOutFields, InheritedFields),
+            Earlier: new EarlierFingerprints(Fingerprint(job, defaults, [SchemaField], CanonicalFields), RawFingerprint(job, defaults)));
     }
 
-    // What the entry is: its own JSON and the batch defaults it may take, written canonically (properties sorted, no
-    // whitespace), so a pipeline that re-serialises the same entry differently gets the same job. Not the whole batch,
-    // whose hashing once per job would be quadratic in the manifest's size (a batch of data: images is tens of MB).
-    private static string Fingerprint(JsonElement job, JsonElement? batch)
+    // What the entry asks fal to make: its own JSON without the fields that only say where the answer goes and how soon
+    // (left out), and the batch fields it takes (inherited), written canonically (properties sorted, no whitespace), so
+    // a pipeline that re-serialises the same entry differently gets the same job. Not the whole batch, whose hashing once
+    // per job would be quadratic in the manifest's size (a batch of data: images is tens of MB).
+    private static string Fingerprint(JsonElement job, JsonElement? batch, string[] leftOut, string[] inherited)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using (var writer = new Utf8JsonWriter(new HashWriter(hash)))
         {
             writer.WriteStartObject();
             writer.WritePropertyName("job");
-            WriteCanonical(writer, job, skip: SchemaField);
-            foreach (string field in InheritedFields)
+            WriteCanonical(writer, job, leftOut);
+            foreach (string field in inherited)
             {
                 if (batch is { } defaults && defaults.TryGetProperty(field, out var value))
                 {
                     writer.WritePropertyName("batch." + field);
-                    WriteCanonical(writer, value);
+                    WriteCanonical(writer, value, []);
                 }
             }
 
@@ -230,17 +251,33 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    // skip: a property of this object (not of nested ones) that is not part of what it is.
-    private static void WriteCanonical(Utf8JsonWriter writer, JsonElement value, string? skip = null)
+    // The fingerprint of the release that named an entry by the blob's ETag (kept in its claims): the entry's text as
+    // written and the batch's defaults, so the same bytes give the same digest.
+    private static string RawFingerprint(JsonElement job, JsonElement? batch)
+    {
+        var text = new StringBuilder(job.GetRawText()).Append('\n');
+        foreach (string field in DefaultFields)
+        {
+            if (batch is { } defaults && defaults.TryGetProperty(field, out var value))
+            {
+                text.Append(field).Append('=').Append(value.GetRawText()).Append('\n');
+            }
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    // Only the top level of an entry leaves fields out: an image's own fields are all part of it.
+    private static void WriteCanonical(Utf8JsonWriter writer, JsonElement value, string[] leftOut)
     {
         switch (value.ValueKind)
         {
             case JsonValueKind.Object:
                 writer.WriteStartObject();
-                foreach (var property in value.EnumerateObject().Where(p => p.Name != skip).OrderBy(p => p.Name, StringComparer.Ordinal))
+                foreach (var property in value.EnumerateObject().Where(p => !leftOut.Contains(p.Name)).OrderBy(p => p.Name, StringComparer.Ordinal))
                 {
                     writer.WritePropertyName(property.Name);
-                    WriteCanonical(writer, property.Value);
+                    WriteCanonical(writer, property.Value, []);
                 }
 
                 writer.WriteEndObject();
@@ -249,7 +286,7 @@ public sealed partial class ManifestParser(VideoRequestParser jobs, IOptions<Job
                 writer.WriteStartArray();
                 foreach (var item in value.EnumerateArray())
                 {
-                    WriteCanonical(writer, item);
+                    WriteCanonical(writer, item, []);
                 }
 
                 writer.WriteEndArray();

@@ -34,7 +34,7 @@ public sealed partial class ManifestResults(BlobContainers containers, IOptions<
     private static readonly JsonSerializerOptions Compact = new(JsonSerializerDefaults.Web);
 
     /// <summary>Marks a result file as the app's own, so one written by anyone else is noticed when it is replaced.</summary>
-    private const string OwnMarker = "veoresult";
+    internal const string OwnMarker = "veoresult";
 
     private static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(60);
 
@@ -258,6 +258,13 @@ public sealed partial class ManifestResults(BlobContainers containers, IOptions<
         }
 
         return false;
+    }
+
+    /// <summary>The job's record, if its manifest has one for it.</summary>
+    public async Task<ManifestResultJob?> FindRecordAsync(string container, string manifest, string jobId, CancellationToken cancellationToken)
+    {
+        var work = await containers.WorkAsync().ConfigureAwait(false);
+        return (await ReadRecordAsync(work.GetBlobClient(RecordName(container, manifest, jobId)), cancellationToken).ConfigureAwait(false)).Job;
     }
 
     private static async Task<(ManifestResultJob? Job, ETag? ETag)> ReadRecordAsync(BlobClient record, CancellationToken cancellationToken)

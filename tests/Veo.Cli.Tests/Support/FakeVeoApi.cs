@@ -140,6 +140,15 @@ internal sealed class FakeVeoApi : IAsyncDisposable
         app.MapGet("/api/videos/{jobId}/video", (string jobId, HttpResponse response) => VideoRedirectAsync(jobId, response));
         app.MapPost("/api/videos/{jobId}/cancel", (string jobId, HttpResponse response) => ControlAsync(jobId, response, "cancelRequested"));
         app.MapPost("/api/videos/{jobId}/resume", (string jobId, HttpResponse response) => ControlAsync(jobId, response, "resumeRequested"));
+        app.MapPost("/api/manifests/run", (HttpContext context) =>
+            context.Response.WriteAsJsonAsync(new JsonObject
+            {
+                ["manifest"] = context.Request.Query["name"].ToString(),
+                ["outcome"] = "started",
+                ["notRetried"] = context.Request.Query["failed"] == "true"
+                    ? new JsonArray(new JsonObject { ["index"] = 2, ["id"] = "shot-3", ["jobId"] = "m0000000000000000000000000000abc", ["reason"] = "resumable" })
+                    : new JsonArray(),
+            }));
         app.MapGet("/blob/{name}", BlobAsync);
     }
 

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using VeoFunctions.Jobs;
 using VeoFunctions.Manifests;
 
@@ -7,8 +9,11 @@ public sealed class ManifestJobIdsTests
 {
     private const string Container = "jobs", Name = "nightly/run.json", ETag = "\"0x8DC0FFEE\"";
 
-    private static ManifestJob Job(int index, string? id = null, string fingerprint = "fingerprint") =>
-        new(index, id, new VideoJobDraft(new VideoRequest("A fox"), []), fingerprint);
+    private static ManifestJob Job(int index, string? id = null, string fingerprint = "fingerprint", int occurrence = 0, string canonical = "canonical") =>
+        new(index, id, new VideoJobDraft(new VideoRequest("A fox"), []), fingerprint, occurrence, new EarlierFingerprints(canonical, "raw"));
+
+    /// <summary>How the deployed releases hashed an identity into a job id.</summary>
+    private static string Deployed(string identity) => "m" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..31];
 
     [Fact]
     public void TheSameEntry_AlwaysGivesTheSameId_SoARedeliveryStartsNothingNew()
@@ -25,34 +30,56 @@ public sealed class ManifestJobIdsTests
     }
 
     [Fact]
+    public void AnEntryWithoutAnId_KeepsItsJobId_WhereverItStands_AndItsTwinsAreTheirOwnJobs()
+    {
+        // An entry inserted or removed before it moves it, and changes nothing of what it is.
+        Assert.Equal(ManifestJobIds.For(Container, Name, Job(0)), ManifestJobIds.For(Container, Name, Job(5)));
+
+        // Two identical id-less entries are two jobs: the first and the second of their kind.
+        Assert.NotEqual(ManifestJobIds.For(Container, Name, Job(0, occurrence: 0)), ManifestJobIds.For(Container, Name, Job(1, occurrence: 1)));
+    }
+
+    [Fact]
     public void EveryPartOfTheIdentity_Counts()
     {
         string[] ids =
         [
             ManifestJobIds.For(Container, Name, Job(0)),
-            ManifestJobIds.For(Container, Name, Job(1)),
+            ManifestJobIds.For(Container, Name, Job(0, occurrence: 1)),
             ManifestJobIds.For(Container, "nightly/other.json", Job(0)),
             ManifestJobIds.For("jobs2", Name, Job(0)),
             ManifestJobIds.For(Container, Name, Job(0, "clip")),
             ManifestJobIds.For(Container, Name, Job(0, "clip2")),
-            ManifestJobIds.For(Container, Name, Job(0, "0")), // an id that looks like a position is still an id
-            ManifestJobIds.LegacyFor(Container, Name, ETag, Job(0, "clip")), // never one of the previous release's
+            ManifestJobIds.For(Container, Name, Job(0, "0")), // an id that looks like an occurrence is still an id
+            ManifestJobIds.AttemptFor(ManifestJobIds.For(Container, Name, Job(0)), 1),
+            ManifestJobIds.AttemptFor(ManifestJobIds.For(Container, Name, Job(0)), 2),
+            ManifestJobIds.ByPositionFor(Container, Name, Job(0)), // never one of the earlier releases'
+            ManifestJobIds.ByETagFor(Container, Name, ETag, Job(0, "clip")),
         ];
 
         Assert.Equal(ids.Length, ids.Distinct().Count());
     }
 
     [Fact]
-    public void AJobWithAnId_KeepsItsJobId_WhereverItStandsInTheManifest()
+    public void AnAttempt_IsTheSameIdForEveryRedrive_AndTheFirstIsTheEntrysOwnJob()
     {
-        Assert.Equal(ManifestJobIds.For(Container, Name, Job(0, "clip")), ManifestJobIds.For(Container, Name, Job(7, "clip")));
+        string own = ManifestJobIds.For(Container, Name, Job(0));
+
+        Assert.Equal(own, ManifestJobIds.AttemptFor(own, 0));
+        Assert.Equal(ManifestJobIds.AttemptFor(own, 1), ManifestJobIds.AttemptFor(own, 1));
+        Assert.True(JobIds.IsWellFormed(ManifestJobIds.AttemptFor(own, 1)));
     }
 
     [Fact]
-    public void ThePreviousReleasesId_StillComesFromTheETag_SoItsJobsAreFoundAfterAnUpgrade()
+    public void TheEarlierReleasesIds_AreComputedExactlyAsThoseReleasesDid()
     {
-        Assert.Equal(ManifestJobIds.LegacyFor(Container, Name, ETag, Job(0, "clip")), ManifestJobIds.LegacyFor(Container, Name, ETag, Job(0, "clip", "another fingerprint")));
-        Assert.NotEqual(ManifestJobIds.LegacyFor(Container, Name, ETag, Job(0)), ManifestJobIds.LegacyFor(Container, Name, "\"0x8DC0FFEF\"", Job(0)));
+        // By position, with the canonical fingerprint that took the batch's callback and priority in (the release before this).
+        Assert.Equal(Deployed($"{Container}/{Name}\n#3\ncanonical"), ManifestJobIds.ByPositionFor(Container, Name, Job(3)));
+        Assert.Equal(Deployed($"{Container}/{Name}\nid:clip\ncanonical"), ManifestJobIds.ByPositionFor(Container, Name, Job(3, "clip")));
+
+        // By the blob's ETag at processing time (the release before that).
+        Assert.Equal(Deployed($"{Container}/{Name}\n{ETag}\n#3"), ManifestJobIds.ByETagFor(Container, Name, ETag, Job(3)));
+        Assert.Equal(Deployed($"{Container}/{Name}\n{ETag}\nid:clip"), ManifestJobIds.ByETagFor(Container, Name, ETag, Job(3, "clip", "another fingerprint")));
     }
 
     [Fact]

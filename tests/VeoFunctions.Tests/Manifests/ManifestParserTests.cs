@@ -352,17 +352,81 @@ public sealed class ManifestParserTests
     // --- Fingerprints ---
 
     [Fact]
-    public void TheFingerprint_IsTheSameForTheSameJob_AndDiffersWithTheJobOrItsBatchsDefaults()
+    public void TheFingerprint_IsTheSameForTheSameJob_AndDiffersWithTheJob()
     {
         string Fingerprint(JsonNode manifest, int job = 0) => Parse(manifest).Jobs[job].Fingerprint;
-        var withDefault = Batch(Job("a"));
-        withDefault["priority"] = "low";
 
         Assert.Equal(Fingerprint(Batch(Job("a"))), Fingerprint(Batch(Job("a"))));
         Assert.Equal(Fingerprint(Batch(Job("a"), Job("b"))), Fingerprint(Batch(Job("a"), Job("c")))); // its own JSON, not the whole batch's
         Assert.NotEqual(Fingerprint(Batch(Job("a"))), Fingerprint(Batch(Job("a", "Another prompt"))));
-        Assert.NotEqual(Fingerprint(Batch(Job("a"))), Fingerprint(withDefault));
         Assert.Matches("^[0-9a-f]{64}$", Fingerprint(Job()));
+    }
+
+    [Fact]
+    public void WhereTheAnswerGoesAndHowSoon_IsNoPartOfTheFingerprint_TheBatchsOrTheEntrysOwn()
+    {
+        ManifestJob Only(JsonNode manifest) => Assert.Single(Parse(manifest).Jobs);
+        var plain = Only(Batch(Job()));
+        var batch = Batch(Job());
+        batch["callback_url"] = Hook + "?sig=rotated-on-every-upload";
+        batch["callback_events"] = "all";
+        batch["priority"] = "low";
+        var own = Job();
+        own["callback_url"] = Hook;
+        own["priority"] = "low";
+
+        Assert.Equal(plain.Fingerprint, Only(batch).Fingerprint);
+        Assert.Equal(plain.Fingerprint, Only(Batch(own)).Fingerprint);
+        Assert.NotNull(Only(batch).Draft.Callback); // still taken by a job that starts
+        Assert.NotEqual(plain.Earlier!.Canonical, Only(batch).Earlier!.Canonical); // the release before took them in
+    }
+
+    [Fact]
+    public void TheSchemasName_IsNoPartOfAnyFingerprint_SoAddingItToAManifestStartsNothingNew()
+    {
+        ManifestJob Only(JsonNode manifest) => Assert.Single(Parse(manifest).Jobs);
+        const string Schema = "https://veofunctions.dev/schemas/manifest.schema.json";
+        var single = Job();
+        var named = Job();
+        named["$schema"] = Schema; // a single-job manifest's root is its entry
+        var batch = Batch(Job());
+        batch["$schema"] = Schema;
+
+        var plain = Only(single);
+        Assert.Equal(plain.Fingerprint, Only(named).Fingerprint);
+        Assert.Equal(plain.Earlier!.Canonical, Only(named).Earlier!.Canonical); // the release before (main) skips it too
+        Assert.Equal(Only(Batch(Job())).Fingerprint, Only(batch).Fingerprint);
+    }
+
+    [Fact]
+    public void AnIdLessEntry_IsTheNthOfItsKind_NotTheNthOfTheManifest()
+    {
+        List<(string Fingerprint, int Occurrence)> Names(params JsonNode[] jobs) => [.. Parse(Batch(jobs)).Jobs.Select(j => (j.Fingerprint, j.Occurrence))];
+        JsonObject A() => Job(prompt: "A");
+        JsonObject B() => Job(prompt: "B");
+        JsonObject C() => Job(prompt: "C");
+        JsonObject Z() => Job(prompt: "Z");
+
+        var first = Names(A(), B(), C());
+        Assert.Equal(first, Names(Z(), A(), B(), C()).Skip(1)); // one inserted before them
+        Assert.Equal([first[0], first[2]], Names(A(), C())); // one removed between them
+        Assert.Equal([0, 1, 0, 2], Names(A(), A(), B(), A()).Select(n => n.Occurrence)); // twins are the first, second, third of their kind
+        Assert.Equal([0, 0], Parse(Batch(Job("x", "A"), Job("y", "A"))).Jobs.Select(j => j.Occurrence)); // an id names an entry alone
+    }
+
+    [Fact]
+    public void TheEarlierReleasesFingerprints_AreComputedAsTheyDid_SoTheirClaimsAreRecognised()
+    {
+        const string Text = """{"jobs":[ {"prompt":"A fox", "image_urls":["https://images.example.com/fox.png"]} ],"priority":"low","callback_url":"https://hooks.example.com/veo"}""";
+        var job = Assert.Single(Parse(Encoding.UTF8.GetBytes(Text)).Jobs);
+
+        // The ETag release: the entry's text as written, then each batch default as field=text, in its order.
+        string raw = """{"prompt":"A fox", "image_urls":["https://images.example.com/fox.png"]}""" + "\n" + "callback_url=\"https://hooks.example.com/veo\"\n" + "priority=\"low\"\n";
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(raw))), job.Earlier!.Raw);
+
+        // The position release: canonical JSON (sorted, compact) of the entry and the batch's callback, events, priority and run.
+        string canonical = """{"job":{"image_urls":["https://images.example.com/fox.png"],"prompt":"A fox"},"batch.callback_url":"https://hooks.example.com/veo","batch.priority":"low"}""";
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(canonical))), job.Earlier.Canonical);
     }
 
     [Fact]
