@@ -302,7 +302,7 @@ public sealed partial class ManifestIntake(
     private sealed record BlobCheck(string? Problem, InspectedImage? Image, string? Version);
 
     // Each distinct blob a batch names is read and checked once (a thousand entries often share a few images), a few at
-    // a time; only the verdict and the blob's version are kept, never the bytes. The job streams that version into
+    // a time; only the verdict and the blob's version are kept, never the bytes. The job copies that version into
     // staging when it starts.
     private async Task<Dictionary<string, BlobCheck>> CheckBlobImagesAsync(IReadOnlyList<ManifestJob> jobs, CancellationToken cancellationToken)
     {
