@@ -74,6 +74,37 @@ public sealed class CdnNotFoundTests(Azurite azurite)
     }
 
     [Fact]
+    public async Task AResumeMadeWhileTheCdnStill404s_CanBeFollowedByAnother_ThatArchivesTheVideo_WithOneSubmission()
+    {
+        // The job's two rounds of three tries 404, and so do the first resume's: that resume came too early.
+        await using var pipeline = await Pipeline.StartAsync(
+            azurite,
+            PipelineProbes.Fal(FaultRule.CallHttpError(RequestKind.FileGet, 404, count: 12)),
+            new Dictionary<string, string?> { ["Jobs:VideoNotFoundRounds"] = "2" });
+        string jobId = await pipeline.StartJobAsync(PipelineProbes.Job("A pier under snow"));
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, (await pipeline.WaitForJobAsync(jobId)).RuntimeStatus);
+        using (var early = await pipeline.Http.PostAsync($"/api/videos/{jobId}/resume", null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, early.StatusCode);
+        }
+
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, (await pipeline.WaitForSalvageAsync(jobId)).RuntimeStatus);
+        var failed = await pipeline.GetStatusAsync(jobId);
+        Assert.Equal("failed", failed.Text("phase"));
+        Assert.Contains($"POST /api/videos/{jobId}/resume", failed.Text("error"));
+
+        // The CDN is back: the next resume archives fal's video; fal was paid once.
+        var status = await pipeline.ResumeIntoSalvageAsync(jobId, round: 2);
+
+        Assert.Equal(12, pipeline.Fal.State.GetCount(RequestKind.FileGet) - 1);
+        var archived = (await pipeline.Videos.GetBlobClient(status.GetProperty("video").GetProperty("blobName").GetString()).DownloadContentAsync()).Value.Content.ToArray();
+        Assert.Equal(await pipeline.FalsVideoAsync(), archived);
+        using var again = await pipeline.Http.PostAsync($"/api/videos/{jobId}/resume", null);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Null(await pipeline.Client.GetInstanceAsync(JobIds.SalvageIdFor(jobId, 3)));
+    }
+
+    [Fact]
     public async Task AJobThatFailedForAnotherReason_IsNotResumed()
     {
         // fal's generation failed: there is no video to archive.
