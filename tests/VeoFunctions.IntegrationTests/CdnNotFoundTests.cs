@@ -3,6 +3,7 @@ using FalEmulator;
 using Microsoft.DurableTask.Client;
 using VeoFunctions.IntegrationTests.Infrastructure;
 using VeoFunctions.Jobs;
+using VeoFunctions.Testing;
 
 namespace VeoFunctions.IntegrationTests;
 
@@ -71,6 +72,42 @@ public sealed class CdnNotFoundTests(Azurite azurite)
         // The job has its one salvage run: resuming it again finds nothing to resume.
         using var again = await pipeline.Http.PostAsync($"/api/videos/{jobId}/resume", null);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task AResumeMadeWhileTheCdnStill404s_CanBeFollowedByAnother_ThatArchivesTheVideo_WithOneSubmission()
+    {
+        // The job's two rounds of three tries 404, and so do the first resume's: that resume came too early.
+        await using var receiver = await CallbackReceiver.StartAsync();
+        await using var pipeline = await Pipeline.StartAsync(
+            azurite,
+            PipelineProbes.Fal(FaultRule.CallHttpError(RequestKind.FileGet, 404, count: 12)),
+            new Dictionary<string, string?> { ["Jobs:VideoNotFoundRounds"] = "2", ["Callbacks:SigningSecret"] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" });
+        string jobId = await pipeline.StartJobAsync(new { prompt = "A pier under snow", image_urls = new[] { TestImages.DataUri(TestImages.Png()) }, callback_url = receiver.Url("/ends").AbsoluteUri });
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, (await pipeline.WaitForJobAsync(jobId)).RuntimeStatus);
+        using (var early = await pipeline.Http.PostAsync($"/api/videos/{jobId}/resume", null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, early.StatusCode);
+        }
+
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, (await pipeline.WaitForSalvageAsync(jobId)).RuntimeStatus);
+        var failed = await pipeline.GetStatusAsync(jobId);
+        Assert.Equal("failed", failed.Text("phase"));
+        Assert.Contains($"POST /api/videos/{jobId}/resume", failed.Text("error"));
+
+        // The CDN is back: the next resume archives fal's video; fal was paid once.
+        var status = await pipeline.ResumeIntoSalvageAsync(jobId, round: 2);
+
+        Assert.Equal(12, pipeline.Fal.State.GetCount(RequestKind.FileGet) - 1);
+        var archived = (await pipeline.Videos.GetBlobClient(status.GetProperty("video").GetProperty("blobName").GetString()).DownloadContentAsync()).Value.Content.ToArray();
+        Assert.Equal(await pipeline.FalsVideoAsync(), archived);
+        using var again = await pipeline.Http.PostAsync($"/api/videos/{jobId}/resume", null);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Null(await pipeline.Client.GetInstanceAsync(JobIds.SalvageIdFor(jobId, 3)));
+
+        // The job's end, the failed round's and the archiving round's: each its own event, so none is dropped as a repeat.
+        await Poll.UntilAsync(() => receiver.Received.Count >= 3, Patience.Condition, "the three end callbacks");
+        Assert.Equal(3, receiver.Received.Select(callback => callback.Header("webhook-id")).Distinct().Count());
     }
 
     [Fact]

@@ -81,6 +81,29 @@ public sealed class DeliveryLedgerTests(Azurite azurite) : IDisposable
     }
 
     [Fact]
+    public async Task ConcurrentResumesOfAFailedSalvageRound_ClaimTheNextRoundOnce_AndNoRoundBeyondIt()
+    {
+        string jobId = Guid.NewGuid().ToString("N");
+        await Ledger.CloseWithoutVideoAsync(Plan(jobId), CancellationToken.None);
+        Assert.True((await Ledger.RecordAsync(jobId, Video, null, CancellationToken.None))!.Won); // round 1
+        using var go = new ManualResetEventSlim();
+
+        var resumes = Enumerable.Range(0, 10).Select(_ => Task.Run(async () =>
+        {
+            go.Wait();
+            return await Ledger.ClaimRoundAsync(jobId, 2, CancellationToken.None);
+        })).ToList();
+        go.Set();
+        var claims = await Task.WhenAll(resumes);
+
+        Assert.All(claims, claim => Assert.NotNull(claim));
+        Assert.Single(claims, claim => claim!.Won);
+        Assert.Equal(jobId, claims[0]!.Plan.JobId);
+        Assert.Null(await Ledger.ClaimRoundAsync(jobId, 4, CancellationToken.None)); // a round is claimed only after the one before it
+        Assert.Null(await Ledger.ClaimRoundAsync(Guid.NewGuid().ToString("N"), 2, CancellationToken.None)); // no first round, nothing to follow
+    }
+
+    [Fact]
     public async Task ACloseAfterADelivery_ReturnsIt_AndADeliveryAfterAClose_ClaimsTheSalvage()
     {
         string delivered = Guid.NewGuid().ToString("N");

@@ -31,10 +31,11 @@ public sealed class ResumeVideoJob(SalvageRuns salvage)
 
         string statusUrl = $"{request.Scheme}://{request.Host}/api/videos/{jobId}";
 
-        // The job archives its video itself, or, once it has ended without one, its salvage run does (even while the
-        // ended job still reports or settles).
-        var archiving = JobIds.EndedWithoutVideo(job) ? await durable.FindSalvageAsync(jobId, cancellationToken).ConfigureAwait(false) : job;
-        if (archiving is null && await salvage.ResumeArchiveAsync(durable, job, cancellationToken).ConfigureAwait(false))
+        // The job archives its video itself, or, once it has ended without one, its latest salvage run does (even while
+        // the ended job still reports or settles). A job, or run, that its archive ended is resumed by a new run.
+        bool ended = JobIds.EndedWithoutVideo(job);
+        var archiving = ended ? await durable.FindSalvageAsync(jobId, cancellationToken).ConfigureAwait(false) : job;
+        if (ended && archiving is not { IsCompleted: false } && await salvage.ResumeArchiveAsync(durable, job, archiving, cancellationToken).ConfigureAwait(false))
         {
             return new AcceptedResult(statusUrl, new { jobId, resumeRequested = true });
         }

@@ -37,7 +37,10 @@ internal static class Reporting
             }
         }
 
-        string eventId = run.IsSalvage ? $"{run.JobId}-end-salvaged" : $"{run.JobId}-end";
+        // Each salvage round after the first ends with its own event id, so a receiver that drops repeated ids still gets
+        // the round that archived the video after one that failed. The first round's id is as deployed.
+        int round = JobIds.JobOf(run.Context.InstanceId).SalvageRound;
+        string eventId = !run.IsSalvage ? $"{run.JobId}-end" : round > 1 ? $"{run.JobId}-end-salvaged-{round}" : $"{run.JobId}-end-salvaged";
         try
         {
             var outcome = await run.Context.CallActivityAsync<CallbackOutcome>(nameof(DeliverCallback), new CallbackDelivery(run.JobId, callback.Url, eventId, status), CallbackRetry(run.Timing));

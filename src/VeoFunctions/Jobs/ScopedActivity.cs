@@ -24,9 +24,8 @@ internal sealed class ScopedActivity(ITaskActivity inner, ILogger logger) : ITas
     public async Task<object?> RunAsync(TaskActivityContext context, object? input)
     {
         ArgumentNullException.ThrowIfNull(context);
-        string instance = context.InstanceId;
-        bool salvage = instance.EndsWith(JobIds.SalvageIdFor(""), StringComparison.Ordinal);
-        using var scope = JobLogScope.Begin(logger, salvage ? instance[..^JobIds.SalvageIdFor("").Length] : instance, RequestIdOf(input), salvage);
+        var (jobId, salvageRound) = JobIds.JobOf(context.InstanceId);
+        using var scope = JobLogScope.Begin(logger, jobId, RequestIdOf(input), salvageRound > 0);
         return await inner.RunAsync(context, input).ConfigureAwait(false);
     }
 

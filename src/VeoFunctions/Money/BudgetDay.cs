@@ -98,7 +98,7 @@ internal sealed class BudgetDay
         ["UpdatedAt"] = entry.UpdatedAt,
     };
 
-    private static BudgetEntry ToEntry(TableEntity row) =>
+    public static BudgetEntry ToEntry(TableEntity row) =>
         new(Usd(row, "EstimatedUsd") ?? 0, Usd(row, "ActualUsd"), row.GetString("State"), row.GetDateTimeOffset("UpdatedAt") ?? DateTimeOffset.MinValue, row.GetString("Holder"));
 
     private static decimal? Usd(TableEntity entity, string name) =>

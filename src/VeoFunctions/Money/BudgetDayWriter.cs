@@ -13,16 +13,15 @@ namespace VeoFunctions.Money;
 /// </summary>
 /// <remarks>
 /// A change is a decision made on the day as read (<see cref="BudgetDay"/>), so it is made again whenever the write is
-/// tried again. A change that has waited <see cref="MaxWait"/> fails with <see cref="BudgetBusyException"/> (a 503 with
-/// Retry-After at the doors), never an error of the server.
+/// tried again. A change that has waited <c>maxWait</c> (<see cref="MoneyOptions.BudgetBusyAfter"/>) without being
+/// written fails with <see cref="BudgetBusyException"/> (a 503 with Retry-After at the doors), never an error of the
+/// server: one still queued is withdrawn, one whose group is being tried again is dropped from it, so nothing of it is
+/// written. One whose write is on the wire is awaited: its answer decides.
 /// </remarks>
-internal sealed class BudgetDayWriter(DateOnly day, Func<Task<TableClient>> table, Func<TableClient, CancellationToken, Task> seedAsync)
+internal sealed class BudgetDayWriter(DateOnly day, Func<Task<TableClient>> table, Func<TableClient, CancellationToken, Task> seedAsync, TimeSpan maxWait)
 {
     /// <summary>The Table service's limit is 100 operations a transaction: the totals row and 99 jobs.</summary>
     public const int MaxJobs = 99;
-
-    /// <summary>How long a change may wait for its write before it is refused as busy.</summary>
-    public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(30);
 
     private readonly Lock _gate = new();
     private readonly List<IChange> _waiting = [];
@@ -49,7 +48,7 @@ internal sealed class BudgetDayWriter(DateOnly day, Func<Task<TableClient>> tabl
             throw new ArgumentOutOfRangeException(nameof(jobIds), $"One write takes at most {MaxJobs} jobs.");
         }
 
-        var change = new Change<T>(jobIds, decide, Stopwatch.GetTimestamp() + (long)(MaxWait.TotalSeconds * Stopwatch.Frequency));
+        var change = new Change<T>(jobIds, decide, Stopwatch.GetTimestamp() + (long)(maxWait.TotalSeconds * Stopwatch.Frequency));
         bool start;
         lock (_gate)
         {
@@ -63,8 +62,33 @@ internal sealed class BudgetDayWriter(DateOnly day, Func<Task<TableClient>> tabl
             _ = Task.Run(WriteAllAsync, CancellationToken.None);
         }
 
-        // The caller may stop waiting; its change is still written (or refused) in turn, as if its answer were lost.
-        return change.Task.WaitAsync(cancellationToken);
+        return AwaitAsync(change, cancellationToken);
+    }
+
+    // The caller may stop waiting; its change is still written (or refused) in turn, as if its answer were lost.
+    private async Task<T> AwaitAsync<T>(Change<T> change, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await change.Task.WaitAsync(maxWait, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException) when (!change.Task.IsCompleted)
+        {
+            // Still queued behind a write that takes long (a slow or throttled table): withdrawn, so nothing of it is
+            // written. One already taken into a write is awaited below; the group's own retries check the deadline.
+            bool withdrawn;
+            lock (_gate)
+            {
+                withdrawn = _waiting.Remove(change);
+            }
+
+            if (withdrawn)
+            {
+                throw new BudgetBusyException(day);
+            }
+        }
+
+        return await change.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task WriteAllAsync()

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VeoFunctions.Storage;
@@ -24,7 +25,7 @@ namespace VeoFunctions.Money;
 /// (<see cref="ReleaseAsync"/>), and only while it is still a reservation, so a start that failed cannot release what
 /// another start of the same job id (a retry that took its claim over) now relies on, nor a job's settled cost.
 /// Days written by the release before the table (one blob per day, <see cref="BlobName"/>) count from that blob: the
-/// first write of such a day copies its live entries into the table, once.
+/// first write of such a day closes the blob to that release and copies its live entries into the table, once.
 /// </remarks>
 public sealed partial class DailyBudget(BlobContainers containers, StorageTables tables, IOptions<MoneyOptions> options, TimeProvider time, ILogger<DailyBudget> logger)
 {
@@ -38,8 +39,16 @@ public sealed partial class DailyBudget(BlobContainers containers, StorageTables
     /// <summary>The UTC day a job starting now counts against.</summary>
     public DateOnly Today => DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
 
-    /// <summary>The day's blob of the release before the budget table: read, never written.</summary>
+    /// <summary>The day's blob of the release before the budget table: read, and closed to that release once (<see cref="SeedAsync"/>).</summary>
     public static string BlobName(DateOnly day) => $"budget/{day:yyyy-MM-dd}.json";
+
+    /// <summary>
+    /// The entry that closes a day's blob to the earlier release: job ids are letters and digits, so it names no job,
+    /// and it reserves more than any budget may be (<see cref="MoneyOptions.DailyBudgetUsd"/> is at most 1e9).
+    /// </summary>
+    public const string LegacyClosedKey = "~table";
+
+    private const decimal LegacyClosedUsd = 1_000_000_000_000m;
 
     /// <summary>
     /// Reserves every job's estimate for <paramref name="holder"/>, or none of them when together they do not fit in what
@@ -126,7 +135,7 @@ public sealed partial class DailyBudget(BlobContainers containers, StorageTables
     }
 
     private BudgetDayWriter Writer(DateOnly day) =>
-        _writers.GetOrAdd(day, d => new BudgetDayWriter(d, tables.BudgetAsync, (table, ct) => SeedAsync(table, d, ct)));
+        _writers.GetOrAdd(day, d => new BudgetDayWriter(d, tables.BudgetAsync, (table, ct) => SeedAsync(table, d, ct), options.Value.BudgetBusyAfter));
 
     private BudgetReservation Reserve(BudgetDay read, IReadOnlyList<(string JobId, decimal Usd)> jobs, string? holder, decimal limit)
     {
@@ -193,13 +202,23 @@ public sealed partial class DailyBudget(BlobContainers containers, StorageTables
     /// <summary>
     /// Starts a day the table has no totals for: from the earlier release's blob of that day when there is one (its
     /// reserved and spent entries become rows, so their holders can release and their jobs settle), else from nothing.
-    /// Rows are only ever inserted here and the totals last, so a writer that finds the totals finds every row, and two
-    /// processes seeding at once write the same thing.
     /// </summary>
+    /// <remarks>
+    /// During a rolling deploy (or after a rollback) instances of the earlier release still admit starts against the blob
+    /// alone, so the blob is closed first (<see cref="CloseLegacyAsync"/>): from then on that release finds the day full and
+    /// admits nothing more, while its holders can still release and its jobs settle. The rows come from the blob as
+    /// closed, and the totals from the rows the table actually holds, so seeders racing each other (one read the blob
+    /// before an earlier-release settle, one after) can never leave a row the totals do not count.
+    /// </remarks>
     private async Task SeedAsync(TableClient table, DateOnly day, CancellationToken cancellationToken)
     {
-        var legacy = await ReadLegacyAsync(day, cancellationToken).ConfigureAwait(false);
+        var legacy = await CloseLegacyAsync(day, cancellationToken).ConfigureAwait(false);
         string partition = BudgetDay.Partition(day);
+        if ((await table.GetEntityIfExistsAsync<TableEntity>(partition, BudgetDay.TotalsKey, cancellationToken: cancellationToken).ConfigureAwait(false)).HasValue)
+        {
+            return; // another process seeded the day meanwhile: a row added now would be one its totals do not count
+        }
+
         var live = legacy.Where(entry => entry.Value.State is BudgetEntry.Reserved or BudgetEntry.Spent).ToList();
         foreach (var part in live.Chunk(BudgetDayWriter.MaxJobs + 1))
         {
@@ -213,11 +232,59 @@ public sealed partial class DailyBudget(BlobContainers containers, StorageTables
             }
         }
 
-        var day0 = LegacyDay(day, legacy);
-        await TryInsertAsync(table, [BudgetDay.Totals(partition, day0.ReservedUsd, day0.SpentUsd, day0.Jobs)], cancellationToken).ConfigureAwait(false);
+        var rows = new List<TableEntity>();
+        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {partition}"), cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (row.RowKey != BudgetDay.TotalsKey)
+            {
+                rows.Add(row);
+            }
+        }
+
+        var counted = LegacyDay(day, rows.ToDictionary(row => row.RowKey, BudgetDay.ToEntry, StringComparer.Ordinal));
+
+        await TryInsertAsync(table, [BudgetDay.Totals(partition, counted.ReservedUsd, counted.SpentUsd, counted.Jobs)], cancellationToken).ConfigureAwait(false);
         if (legacy.Count > 0)
         {
-            Log.Seeded(logger, day, legacy.Count, day0.ReservedUsd, day0.SpentUsd);
+            Log.Seeded(logger, day, legacy.Count, counted.ReservedUsd, counted.SpentUsd);
+        }
+    }
+
+    /// <summary>
+    /// Closes the earlier release's blob of the day to that release, once, under its ETag (or creating it, for a day it
+    /// has not written): an entry that reserves more than any budget (<see cref="LegacyClosedKey"/>), so an instance of
+    /// that release still running (a rolling deploy, a rollback) refuses every new start of the day instead of admitting
+    /// it against a budget the table no longer sees. Returns the day's entries as closed, without that entry.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, BudgetEntry>> CloseLegacyAsync(DateOnly day, CancellationToken cancellationToken)
+    {
+        var container = await containers.WorkAsync().ConfigureAwait(false);
+        var blob = container.GetBlobClient(BlobName(day));
+        while (true)
+        {
+            var (jobs, etag) = await ReadLegacyDocumentAsync(day, cancellationToken).ConfigureAwait(false);
+            if (jobs.ContainsKey(LegacyClosedKey))
+            {
+                return jobs.Where(entry => entry.Key != LegacyClosedKey).ToDictionary();
+            }
+
+            var closed = new Dictionary<string, BudgetEntry>(jobs) { [LegacyClosedKey] = new(LegacyClosedUsd, null, BudgetEntry.Reserved, time.GetUtcNow(), "budget-table") };
+            try
+            {
+                await blob.UploadAsync(
+                    BinaryData.FromObjectAsJson(new LegacyDocument(day, closed), Json),
+                    new BlobUploadOptions
+                    {
+                        HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+                        Conditions = etag is { } match ? new BlobRequestConditions { IfMatch = match } : new BlobRequestConditions { IfNoneMatch = ETag.All },
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                return jobs;
+            }
+            catch (RequestFailedException ex) when (ex.Status is (int)HttpStatusCode.Conflict or (int)HttpStatusCode.PreconditionFailed)
+            {
+                // The earlier release (or another seeder) wrote the blob meanwhile: read it again.
+            }
         }
     }
 
@@ -247,17 +314,20 @@ public sealed partial class DailyBudget(BlobContainers containers, StorageTables
         return read;
     }
 
-    private async Task<IReadOnlyDictionary<string, BudgetEntry>> ReadLegacyAsync(DateOnly day, CancellationToken cancellationToken)
+    private async Task<IReadOnlyDictionary<string, BudgetEntry>> ReadLegacyAsync(DateOnly day, CancellationToken cancellationToken) =>
+        (await ReadLegacyDocumentAsync(day, cancellationToken).ConfigureAwait(false)).Jobs.Where(entry => entry.Key != LegacyClosedKey).ToDictionary();
+
+    private async Task<(Dictionary<string, BudgetEntry> Jobs, ETag? ETag)> ReadLegacyDocumentAsync(DateOnly day, CancellationToken cancellationToken)
     {
         var container = await containers.WorkAsync().ConfigureAwait(false);
         try
         {
             var content = await container.GetBlobClient(BlobName(day)).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
-            return content.Value.Content.ToObjectFromJson<LegacyDocument>(Json)?.Jobs ?? [];
+            return (content.Value.Content.ToObjectFromJson<LegacyDocument>(Json)?.Jobs ?? [], content.Value.Details.ETag);
         }
         catch (RequestFailedException ex) when (ex.Status == (int)HttpStatusCode.NotFound)
         {
-            return new Dictionary<string, BudgetEntry>();
+            return ([], null);
         }
     }
 

@@ -85,6 +85,37 @@ public sealed class DeliveryLedger(BlobContainers containers)
         }
     }
 
+    /// <summary>
+    /// Claims salvage round <paramref name="round"/> (2 or more) for a resume of a job whose previous round ended failed
+    /// out of its archive. The record names the latest round claimed, so of concurrent resumes one wins it (and starts
+    /// its run) and the others are told it is taken; a round is claimed only right after the one before it, so at most
+    /// one run of a job archives at a time. Null when no salvage run was ever claimed, or a later round already was.
+    /// </summary>
+    public async Task<SalvageClaim?> ClaimRoundAsync(string jobId, int round, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(round, 2);
+        while (true)
+        {
+            var (record, etag) = await ReadAsync(jobId, cancellationToken).ConfigureAwait(false);
+            if (record is not { SalvageClaimed: true, ClosedWith: { } closed, Delivered: { } delivered })
+            {
+                return null;
+            }
+
+            int claimed = record.Round ?? 1;
+            if (claimed != round - 1)
+            {
+                // Taken by a concurrent resume (its winner starts the run), or the caller's view of the rounds is stale.
+                return claimed == round ? new SalvageClaim(closed, delivered, Won: false) : null;
+            }
+
+            if (await TryWriteAsync(jobId, record with { Round = round }, etag, cancellationToken).ConfigureAwait(false))
+            {
+                return new SalvageClaim(closed, delivered, Won: true);
+            }
+        }
+    }
+
     private async Task<(DeliveryRecord? Record, ETag? ETag)> ReadAsync(string jobId, CancellationToken cancellationToken)
     {
         var container = await containers.WorkAsync().ConfigureAwait(false);
@@ -119,7 +150,8 @@ public sealed class DeliveryLedger(BlobContainers containers)
 
     internal static string Name(string jobId) => $"ledger/{jobId}/delivery.json";
 
-    private sealed record DeliveryRecord(FalWebhookEvent? Delivered, ArchivePlan? ClosedWith, bool SalvageClaimed)
+    // Round: the latest salvage round claimed (null: the first, as the previous release wrote it).
+    private sealed record DeliveryRecord(FalWebhookEvent? Delivered, ArchivePlan? ClosedWith, bool SalvageClaimed, int? Round = null)
     {
         public static DeliveryRecord Empty { get; } = new(null, null, false);
     }

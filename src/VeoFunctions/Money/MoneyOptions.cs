@@ -45,6 +45,14 @@ public sealed class MoneyOptions
     [Range(typeof(decimal), "0", "1000000000")]
     public decimal? DailyBudgetUsd { get; set; }
 
+    /// <summary>
+    /// How long a change to the day's budget (a start's reservation, a release, a settle) may wait for its turn to be
+    /// written before it is given up as busy: a start is then answered 503 <c>budget-busy</c> with Retry-After, nothing
+    /// reserved. Bounds how long a burst of starts, or a slow table, holds a request open.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:02:00")]
+    public TimeSpan BudgetBusyAfter { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The share of the daily budget at which a warning is logged (and the "budget nearly spent" alert fires).</summary>
     [Range(0.0, 1.0)]
     public double BudgetWarningFraction { get; set; } = 0.8;

@@ -42,14 +42,28 @@ public sealed partial class HistoryRetention(IOptions<RetentionOptions> options,
         int purged = 0;
         foreach (var job in due)
         {
-            string salvageId = JobIds.SalvageIdFor(job.InstanceId);
-            var salvage = await durable.GetInstanceAsync(salvageId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false);
-            if (salvage is { IsCompleted: false })
+            // Every salvage round of the job (each resume of a run its archive ended starts the next one).
+            var salvageIds = new List<string>();
+            bool archiving = false;
+            for (int round = 1; !archiving; round++)
+            {
+                string salvageId = JobIds.SalvageIdFor(job.InstanceId, round);
+                var salvage = await durable.GetInstanceAsync(salvageId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false);
+                if (salvage is null)
+                {
+                    break;
+                }
+
+                archiving = !salvage.IsCompleted;
+                salvageIds.Add(salvageId);
+            }
+
+            if (archiving)
             {
                 continue; // its video is still being archived: the job's status must stay
             }
 
-            if (salvage is not null)
+            foreach (string salvageId in salvageIds)
             {
                 purged += (await durable.PurgeInstanceAsync(salvageId, cancellation: cancellationToken).ConfigureAwait(false)).PurgedInstanceCount;
             }

@@ -89,15 +89,15 @@ internal static class PipelineProbes
         return names;
     }
 
-    /// <summary>Waits until the job's salvage run exists.</summary>
-    public static Task WaitForSalvageStartAsync(this Pipeline pipeline, string jobId, TimeSpan? timeout = null) =>
-        Poll.UntilAsync(async () => await pipeline.Client.GetInstanceAsync(JobIds.SalvageIdFor(jobId)) is not null, timeout ?? Patience.Job);
+    /// <summary>Waits until the job's salvage run (of that round) exists.</summary>
+    public static Task WaitForSalvageStartAsync(this Pipeline pipeline, string jobId, TimeSpan? timeout = null, int round = 1) =>
+        Poll.UntilAsync(async () => await pipeline.Client.GetInstanceAsync(JobIds.SalvageIdFor(jobId, round)) is not null, timeout ?? Patience.Job);
 
-    /// <summary>Waits for the job's salvage run to exist and end.</summary>
-    public static async Task<OrchestrationMetadata> WaitForSalvageAsync(this Pipeline pipeline, string jobId, TimeSpan? timeout = null)
+    /// <summary>Waits for the job's salvage run (of that round) to exist and end.</summary>
+    public static async Task<OrchestrationMetadata> WaitForSalvageAsync(this Pipeline pipeline, string jobId, TimeSpan? timeout = null, int round = 1)
     {
-        await pipeline.WaitForSalvageStartAsync(jobId, timeout);
-        return await pipeline.WaitForJobAsync(JobIds.SalvageIdFor(jobId), timeout);
+        await pipeline.WaitForSalvageStartAsync(jobId, timeout, round);
+        return await pipeline.WaitForJobAsync(JobIds.SalvageIdFor(jobId, round), timeout);
     }
 
     /// <summary>The job completed with one submission at fal, shows no trouble, names fal's request, and left one video.</summary>
@@ -117,14 +117,14 @@ internal static class PipelineProbes
     /// <c>POST …/resume</c> on a job its archive ended: accepted, and the job's salvage run archives its video (the job
     /// showing <c>completed</c>, <c>salvaged</c>) from the test's one submission, as one video. Returns the job's status.
     /// </summary>
-    public static async Task<JsonElement> ResumeIntoSalvageAsync(this Pipeline pipeline, string jobId)
+    public static async Task<JsonElement> ResumeIntoSalvageAsync(this Pipeline pipeline, string jobId, int round = 1)
     {
         using (var resume = await pipeline.Http.PostAsync($"/api/videos/{jobId}/resume", null))
         {
             Assert.Equal(System.Net.HttpStatusCode.Accepted, resume.StatusCode);
         }
 
-        var salvage = await pipeline.WaitForSalvageAsync(jobId);
+        var salvage = await pipeline.WaitForSalvageAsync(jobId, round: round);
         Assert.True(salvage.RuntimeStatus == OrchestrationRuntimeStatus.Completed, salvage.FailureDetails?.ErrorMessage);
         var status = await pipeline.GetStatusAsync(jobId);
         Assert.Equal("completed", status.Text("phase"));

@@ -8,6 +8,7 @@ using VeoFunctions.Http;
 using VeoFunctions.Jobs;
 using VeoFunctions.Money;
 using VeoFunctions.Storage;
+using VeoFunctions.Testing;
 using VeoFunctions.Tests.Support;
 
 namespace VeoFunctions.Tests.Functions;
@@ -71,6 +72,30 @@ public sealed class StartVideoJobCostTests
         Assert.Equal(3.2m, problem.Extensions["estimatedUsd"]);
         Assert.Equal(TimeSpan.FromHours(12), Assert.IsType<Problems.RetryLaterResult>(result).RetryAfter);
         Assert.Single(_durable.Scheduled);
+    }
+
+    [Fact]
+    public async Task ABudgetThatCannotBeWrittenInTime_Is503BudgetBusy_WithRetryAfter_AndNothingIsReservedOrStarted()
+    {
+        // One process: its starts share the day's writer. Storage holds the first start's write (a throttled table).
+        _money.DailyBudgetUsd = 100m;
+        _money.BudgetBusyAfter = TimeSpan.FromMilliseconds(300);
+        var function = Function();
+        _storage.TableService.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = function.RunAsync(TestRequests.Post(TestBodies.Bytes(Body())), _durable.Object, CancellationToken.None);
+        await _storage.TableService.Held.Task.WaitAsync(Patience.Condition);
+
+        var busy = await function.RunAsync(TestRequests.Post(TestBodies.Bytes(Body())), _durable.Object, CancellationToken.None).WaitAsync(Patience.Condition);
+
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, TestRequests.StatusOf(busy));
+        var problem = Assert.IsType<ProblemDetails>(Assert.IsAssignableFrom<ObjectResult>(busy).Value);
+        Assert.EndsWith("/budget-busy", problem.Type, StringComparison.Ordinal);
+        Assert.Equal(BudgetBusyException.RetryAfter, Assert.IsType<Problems.RetryLaterResult>(busy).RetryAfter);
+        _storage.TableService.Hold.SetResult();
+        Assert.IsType<AcceptedResult>(await first.WaitAsync(Patience.Condition));
+        Assert.Single(_durable.Scheduled); // the first start only
+        var day = await TestMoney.Budget(_storage, _time, _money).ReadAsync(DateOnly.FromDateTime(_time.GetUtcNow().UtcDateTime), CancellationToken.None);
+        Assert.Equal((3.2m, 1), (day.ReservedUsd, day.Jobs)); // the busy start reserved nothing
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using Azure.Data.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -123,7 +125,7 @@ public sealed class DailyBudgetTests
     }
 
     [Fact]
-    public async Task TheEarlierReleasesBlobOfTheDay_CountsAsItsStart_ItsHoldersStillReleaseAndItsJobsSettle_AndItIsNeverWrittenAgain()
+    public async Task TheEarlierReleasesBlobOfTheDay_CountsAsItsStart_ItsHoldersStillReleaseAndItsJobsSettle_AndItIsOnlyClosed()
     {
         var legacy = BinaryData.FromString("""
             {"day":"2026-08-20","jobs":{
@@ -143,7 +145,86 @@ public sealed class DailyBudgetTests
         Assert.Equal((3.2m, 2.5m, 3), (start.ReservedUsd, start.SpentUsd, start.Jobs));
         Assert.False(refused.Reserved);
         Assert.Equal((0m, 2.5m, 7.5m), (end.ReservedUsd, end.SpentUsd, end.RemainingUsd));
-        Assert.Equal(legacy.ToString(), _storage.Blobs[$"veo-work/{DailyBudget.BlobName(Day)}"].ToString());
+        var blob = JsonNode.Parse(_storage.Blobs[$"veo-work/{DailyBudget.BlobName(Day)}"].ToString())!["jobs"]!.AsObject();
+        Assert.Equal(["held", "billed", "gone", DailyBudget.LegacyClosedKey], blob.Select(entry => entry.Key)); // its entries as they were, and the close
+        Assert.Equal(JsonNode.Parse(legacy.ToString())!["jobs"]!["held"]!.ToJsonString(), blob["held"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task AnEarlierReleaseStillServing_AfterTheTableSeededItsDay_AdmitsNothingMore_SoTogetherTheyStayWithinTheLimit()
+    {
+        // Rolling deploy: the earlier release spent 6 of 10 today in its blob; the new release seeds the table and reserves.
+        var legacy = new JsonObject { ["day"] = "2026-08-20", ["jobs"] = new JsonObject { ["old1"] = Entry(6m, "spent") } };
+        _storage.Put("veo-work", DailyBudget.BlobName(Day), BinaryData.FromString(legacy.ToJsonString()));
+        Assert.True((await Budget().ReserveAsync(Day, [("new1", 3.2m)], CancellationToken.None, holder: "n")).Reserved);
+
+        // An instance of the earlier release, still serving, decides on its blob as it always did.
+        bool admitted = EarlierReleaseReserves(Day, "old2", 3.2m);
+
+        Assert.False(admitted);
+        var table = await Budget().ReadAsync(Day, CancellationToken.None);
+        Assert.Equal((3.2m, 6m), (table.ReservedUsd, table.SpentUsd));
+        Assert.False(await Budget().ReserveAsync(Day, [("new2", 3.2m)], CancellationToken.None, holder: "n") is { Reserved: true });
+    }
+
+    [Fact]
+    public async Task ADayTheEarlierReleaseHasNotWritten_IsClosedToItToo_WhenTheTableStartsIt()
+    {
+        Assert.True((await Budget().ReserveAsync(Day, [("new1", 8m)], CancellationToken.None, holder: "n")).Reserved);
+
+        Assert.False(EarlierReleaseReserves(Day, "old1", 3.2m)); // it would have found an empty day and admitted it
+        Assert.Equal(8m, (await Budget().ReadAsync(Day, CancellationToken.None)).ReservedUsd);
+    }
+
+    [Fact]
+    public async Task SeedersThatReadTheBlobAtDifferentMoments_LeaveTotalsThatCountEveryRowAsTheTableHoldsIt()
+    {
+        // A seeder read the blob while "held" was reserved, inserted its row and stopped before the totals; the earlier
+        // release then settled "held" in the blob. The next seeder reads the blob as it is now.
+        _storage.Put("veo-work", DailyBudget.BlobName(Day), BinaryData.FromString(new JsonObject
+        {
+            ["day"] = "2026-08-20",
+            ["jobs"] = new JsonObject { ["held"] = Entry(3.2m, "spent", actual: 2.5m), [DailyBudget.LegacyClosedKey] = Entry(1_000_000_000_000m, "reserved") },
+        }.ToJsonString()));
+        var table = await _storage.Tables().BudgetAsync();
+        await table.SubmitTransactionAsync([new TableTransactionAction(TableTransactionActionType.Add, BudgetDay.ToEntity(BudgetDay.Partition(Day), "held", new BudgetEntry(3.2m, null, BudgetEntry.Reserved, _time.GetUtcNow(), "start-a")))]);
+        var budget = Budget();
+
+        Assert.True((await budget.ReserveAsync(Day, [("new1", 1m)], CancellationToken.None, holder: "n")).Reserved);
+        var seeded = await budget.ReadAsync(Day, CancellationToken.None);
+        await budget.SettleAsync(Day, "held", 3.2m, 2.5m, billed: true, CancellationToken.None);
+        var settled = await budget.ReadAsync(Day, CancellationToken.None);
+
+        Assert.Equal((4.2m, 0m, 2), (seeded.ReservedUsd, seeded.SpentUsd, seeded.Jobs)); // the row as the table holds it
+        Assert.Equal((1m, 2.5m), (settled.ReservedUsd, settled.SpentUsd));
+    }
+
+    private static JsonObject Entry(decimal usd, string state, decimal? actual = null) => new()
+    {
+        ["estimatedUsd"] = usd, ["actualUsd"] = actual, ["state"] = state, ["updatedAt"] = "2026-08-20T10:00:00+00:00", ["holder"] = "old",
+    };
+
+    // The release before the table, as it reserves (main before the budget table): one blob per day, the day's
+    // reserved estimates and spent costs against the limit, the entry added under the blob's ETag.
+    private bool EarlierReleaseReserves(DateOnly day, string jobId, decimal usd)
+    {
+        string key = $"veo-work/{DailyBudget.BlobName(day)}";
+        var document = _storage.Blobs.TryGetValue(key, out var blob) ? JsonNode.Parse(blob.ToString())!.AsObject() : new JsonObject { ["day"] = day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), ["jobs"] = new JsonObject() };
+        var jobs = document["jobs"]!.AsObject();
+        decimal committed = jobs.Select(entry => entry.Value!).Sum(entry => entry["state"]!.GetValue<string>() switch
+        {
+            "reserved" => entry["estimatedUsd"]!.GetValue<decimal>(),
+            "spent" => entry["actualUsd"]?.GetValue<decimal>() ?? entry["estimatedUsd"]!.GetValue<decimal>(),
+            _ => 0m,
+        });
+        if (committed + usd > _money.DailyBudgetUsd)
+        {
+            return false;
+        }
+
+        jobs[jobId] = Entry(usd, "reserved");
+        _storage.Put("veo-work", DailyBudget.BlobName(day), BinaryData.FromString(document.ToJsonString()));
+        return true;
     }
 
     [Fact]

@@ -9,8 +9,8 @@ using VeoFunctions.Storage;
 namespace VeoFunctions.Tests.Support;
 
 /// <summary>
-/// An in-memory Table service: point reads and entity-group transactions (insert, replace under an ETag), all or
-/// nothing, as the budget uses them. Part of <see cref="FakeBlobStorage"/>'s account.
+/// An in-memory Table service: point reads, a partition's query and entity-group transactions (insert, replace under
+/// an ETag), all or nothing, as the budget uses them. Part of <see cref="FakeBlobStorage"/>'s account.
 /// </summary>
 internal sealed class FakeTables : TableServiceClient
 {
@@ -18,6 +18,12 @@ internal sealed class FakeTables : TableServiceClient
 
     /// <summary>Requests made to any table (reads and transactions).</summary>
     public int Requests;
+
+    /// <summary>While set, every transaction waits for it to complete (a slow or throttled table); <see cref="Held"/> says one does.</summary>
+    public TaskCompletionSource? Hold { get; set; }
+
+    /// <summary>Completes when a transaction first waits on <see cref="Hold"/>.</summary>
+    public TaskCompletionSource Held { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public StorageTables Tables() => new(this, Microsoft.Extensions.Options.Options.Create(FakeBlobStorage.Options));
 
@@ -43,7 +49,30 @@ internal sealed class FakeTables : TableServiceClient
             }
         }
 
-        public override Task<Response<IReadOnlyList<Response>>> SubmitTransactionAsync(IEnumerable<TableTransactionAction> transactionActions, CancellationToken cancellationToken = default)
+        public override AsyncPageable<T> QueryAsync<T>(string? filter = null, int? maxPerPage = null, IEnumerable<string>? select = null, CancellationToken cancellationToken = default)
+        {
+            // The one filter the budget sends: PartitionKey eq '<day>'.
+            Interlocked.Increment(ref account.Requests);
+            string partition = filter!.Split('\'')[1];
+            lock (_gate)
+            {
+                var rows = _rows.Values.Where(row => row.PartitionKey == partition).Select(row => (T)(object)Copy(row, row.ETag)).ToList();
+                return AsyncPageable<T>.FromPages([Page<T>.FromValues(rows, null, Mock.Of<Response>())]);
+            }
+        }
+
+        public override async Task<Response<IReadOnlyList<Response>>> SubmitTransactionAsync(IEnumerable<TableTransactionAction> transactionActions, CancellationToken cancellationToken = default)
+        {
+            if (account.Hold is { } hold)
+            {
+                account.Held.TrySetResult();
+                await hold.Task.ConfigureAwait(false);
+            }
+
+            return Submit(transactionActions);
+        }
+
+        private Response<IReadOnlyList<Response>> Submit(IEnumerable<TableTransactionAction> transactionActions)
         {
             Interlocked.Increment(ref account.Requests);
             var actions = transactionActions.ToList();
@@ -74,7 +103,7 @@ internal sealed class FakeTables : TableServiceClient
                 }
             }
 
-            return Task.FromResult(Response.FromValue<IReadOnlyList<Response>>(actions.Select(_ => Mock.Of<Response>()).ToList(), Mock.Of<Response>()));
+            return Response.FromValue<IReadOnlyList<Response>>(actions.Select(_ => Mock.Of<Response>()).ToList(), Mock.Of<Response>());
         }
 
         private static TableEntity Copy(ITableEntity entity, ETag etag)
