@@ -33,7 +33,7 @@ public sealed class ProductionBackendTests(Azurite azurite, ITestOutputHelper ou
     };
 
     /// <summary>An emulator whose requests start at once and generate until the test moves <paramref name="clock"/>.</summary>
-    private static EmulatorOptions HeldByClock(FakeTimeProvider clock) => new()
+    internal static EmulatorOptions HeldByClock(FakeTimeProvider clock) => new()
     {
         TimeProvider = clock,
         QueueTime = TimeSpan.Zero,
@@ -42,15 +42,15 @@ public sealed class ProductionBackendTests(Azurite azurite, ITestOutputHelper ou
     };
 
     /// <summary>Lets fal finish the request: moves its clock until the generation's one wait has run out.</summary>
-    private static Task FinishGenerationAsync(CrashRig rig, FakeTimeProvider clock) =>
+    internal static Task FinishGenerationAsync(FalEmulatorHost fal, FakeTimeProvider clock) =>
         CrashRig.WaitUntilAsync(() =>
         {
-            if (rig.Fal.State.Submissions is [{ CompletedAt: null }])
+            if (fal.State.Submissions is [{ CompletedAt: null }])
             {
                 clock.Advance(HeldGeneration); // again if the runner had not yet begun its wait
             }
 
-            return Task.FromResult(rig.Fal.State.Submissions is [{ CompletedAt: not null }]);
+            return Task.FromResult(fal.State.Submissions is [{ CompletedAt: not null }]);
         }, "fal finishing the request", pollMilliseconds: 100);
 
     private static bool HasTimeline(JsonElement status) =>
@@ -133,7 +133,7 @@ public sealed class ProductionBackendTests(Azurite azurite, ITestOutputHelper ou
         Assert.Null(asked.CompletedAt);
         Assert.Empty(rig.Fal.State.WebhookDeliveries);
 
-        await FinishGenerationAsync(rig, clock);
+        await FinishGenerationAsync(rig.Fal, clock);
         await CrashRig.WaitUntilAsync(() => Task.FromResult(rig.Fal.State.WebhookDeliveries.Select(d => d.Copy).Distinct().Count() == 4), "every copy of fal's webhook");
         var salvaged = await rig.WaitForJobAsync(JobIds.SalvageIdFor(jobId));
 
@@ -177,7 +177,7 @@ public sealed class ProductionBackendTests(Azurite azurite, ITestOutputHelper ou
         Assert.True(rig.Fal.State.Submissions[0].CancelRequested);
         Assert.Equal(OrchestrationRuntimeStatus.Running, (await rig.Client.GetInstanceAsync(jobId))!.RuntimeStatus);
 
-        await FinishGenerationAsync(rig, clock);
+        await FinishGenerationAsync(rig.Fal, clock);
         var done = await rig.WaitForJobAsync(jobId);
 
         await rig.AssertArchivedAsync(jobId, done, phase: "cancelled");

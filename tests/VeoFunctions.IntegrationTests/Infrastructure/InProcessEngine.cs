@@ -26,10 +26,11 @@ namespace VeoFunctions.IntegrationTests.Infrastructure;
 /// </summary>
 internal static class InProcessEngine
 {
-    public static async Task<DurableTaskTestHost> StartAsync(Action<DurableTaskRegistry> registry, int port, Action<IServiceCollection> configureServices)
+    /// <param name="backend">Another backend than the in-memory one (the history recorder's Azure Storage on Azurite).</param>
+    public static async Task<DurableTaskTestHost> StartAsync(Action<DurableTaskRegistry> registry, int port, Action<IServiceCollection> configureServices, IOrchestrationService? backend = null)
     {
         var (orchestrators, activities) = HostJsonConcurrency();
-        var service = new ConcurrentInMemoryOrchestrationService(orchestrators, activities);
+        var service = backend ?? new ConcurrentInMemoryOrchestrationService(orchestrators, activities);
         string address = $"http://localhost:{port}";
         var sidecar = Host.CreateDefaultBuilder()
             .ConfigureLogging(logging => logging.ClearProviders())
@@ -37,8 +38,8 @@ internal static class InProcessEngine
                 .UseUrls(address)
                 .ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2))
                 .ConfigureServices(services => services
-                    .AddSingleton<IOrchestrationService>(service)
-                    .AddSingleton<IOrchestrationServiceClient>(service)
+                    .AddSingleton(service)
+                    .AddSingleton((IOrchestrationServiceClient)service)
                     .AddSingleton<TaskHubGrpcServer>()
                     .AddGrpc())
                 .Configure(app => app.UseRouting().UseEndpoints(endpoints => endpoints.MapGrpcService<TaskHubGrpcServer>())))

@@ -48,7 +48,9 @@ public sealed class Pipeline : IAsyncDisposable
     public BlobContainerClient Work { get; }
 
     /// <param name="services">More registrations for the app's services, in the durable worker and the HTTP front alike (a log capture).</param>
-    public static async Task<Pipeline> StartAsync(Azurite azurite, EmulatorOptions? emulator = null, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    /// <param name="backend">The durable backend, if not the in-memory one.</param>
+    public static async Task<Pipeline> StartAsync(Azurite azurite, EmulatorOptions? emulator = null, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null,
+        DurableTask.Core.IOrchestrationService? backend = null)
     {
         var fal = await FalEmulatorHost.StartAsync(emulator ?? new EmulatorOptions());
         int functionsPort = LoopbackPorts.Free();
@@ -68,7 +70,8 @@ public sealed class Pipeline : IAsyncDisposable
                 worker.AddVeoFunctions();
                 DurableVersioning.AsTheHostDoes(worker);
                 services?.Invoke(worker);
-            });
+            },
+            backend);
         var client = new HostLikeDurableClient(durable.Client);
         var functions = await FunctionsHttpHost.StartAsync(functionsPort, configuration, client, services);
         return new Pipeline(fal, durable, client, functions, configuration);
