@@ -26,6 +26,16 @@ public sealed class FramesTests
     }
 
     [Fact]
+    public void ARunWhosePollsNeverCaughtFalsQueuePosition_ShowsTheFrame()
+    {
+        // The emulator's queue lasts under a second: a busy run prints "queued" without the position (seen in CI).
+        Assert.Contains("queued · position", WatchFrame(), StringComparison.Ordinal);
+        string another = System.Text.RegularExpressions.Regex.Replace(WatchFrame(), @" · position \d+ in fal's queue", "");
+
+        Frames.AssertShows(WatchFrame(), another, "the watch");
+    }
+
+    [Fact]
     public void AFrameDrawnByHand_IsNotWhatTheRunPrinted()
     {
         // docs/cli.md's frame before it was captured: fal's emulator never shows generating, logs or trouble.

@@ -21,6 +21,7 @@ namespace VeoFunctions.IntegrationTests.Histories;
 /// that release's version on the jobs it starts (none for 1.0), salvage runs included.
 /// A tool, not a test: it runs only with <c>VEO_RECORD_HISTORIES=1</c> (see that folder's README).
 /// </summary>
+[Trait("Category", "Recorder")] // scripts/test leaves it out: a tool, not a verdict
 [Collection(ProductionBackendCollection.Name)]
 public sealed class HistoryRecordingTests(Azurite azurite, ITestOutputHelper output)
 {

@@ -27,6 +27,7 @@ public static partial class Frames
     public static string Normalised(string line)
     {
         line = Ansi().Replace(line, "").Replace(Repository.Root, "…", StringComparison.Ordinal);
+        line = QueuePosition().Replace(line, "");
         line = Ids().Replace(line, "ID");
         line = Times().Replace(line, "T");
         line = Digits().Replace(line, "N");
@@ -80,6 +81,11 @@ public static partial class Frames
     // veo's offsets (0:14, 1:02:03) and durations (5.2s, 12s, 1m 27s, 2h 05m), and a clock's time of day.
     [GeneratedRegex(@"\b\d+(?::\d\d)+\b|\b\d+(?:\.\d)?s\b|\b\d+m \d\ds\b|\b\d+h \d\dm\b")]
     private static partial Regex Times();
+
+    // veo adds fal's queue position to a "queued" line only when a poll caught the job queued with one: a busy run may
+    // not (the emulator's queue lasts under a second), so a frame may show it or not.
+    [GeneratedRegex(@"\s*·\s*position \d+ in fal's queue")]
+    private static partial Regex QueuePosition();
 
     [GeneratedRegex(@"\x1b\[[0-9;]*m")]
     private static partial Regex Ansi();
