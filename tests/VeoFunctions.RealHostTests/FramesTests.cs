@@ -36,6 +36,15 @@ public sealed class FramesTests
     }
 
     [Fact]
+    public void EveryTerminalFrameOfTheDocs_IsOneQuickstartTestsComparesWithARun()
+    {
+        // A ```text block is a terminal's output: QuickstartTests holds these three against a real run. A new one must be
+        // held there too (and counted here); a diagram takes a plain ``` fence.
+        var frames = Frames.All();
+        Assert.True(frames.Count == 3, "Frames (```text blocks) found: " + string.Join(", ", frames.Select(f => f.File)));
+    }
+
+    [Fact]
     public void AFrameDrawnByHand_IsNotWhatTheRunPrinted()
     {
         // docs/cli.md's frame before it was captured: fal's emulator never shows generating, logs or trouble.
