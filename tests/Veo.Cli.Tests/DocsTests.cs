@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Spectre.Console.Testing;
 using Veo.Cli.Api;
+using VeoFunctions.Testing;
 
 namespace Veo.Cli.Tests;
 
@@ -130,7 +131,7 @@ public sealed partial class DocsTests
             WorkingDirectory = Root,
             PollInterval = TimeSpan.FromMilliseconds(10),
             MaxPollFailures = 1,
-            ApiOptions = new ApiClientOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(1), RequestTimeout = TimeSpan.FromSeconds(20) },
+            ApiOptions = new ApiClientOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(1), RequestTimeout = Patience.Condition },
         };
         int code = await VeoCli.RunAsync(args, context);
         return (code, error.Output);

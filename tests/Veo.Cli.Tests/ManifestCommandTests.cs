@@ -10,7 +10,7 @@ public sealed class ManifestCommandTests : StandInTest
     {
         var run = await CliRun.RunAsync(Api, "manifest", "run", "nightly/shots.json");
 
-        Assert.Equal(0, run.ExitCode);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}:\n{run.Out}\n{run.Error}");
         Assert.Equal("/api/manifests/run?name=nightly%2Fshots.json", Assert.Single(Api.To("POST", "/api/manifests/run")).PathAndQuery);
         Assert.Equal("Manifest nightly/shots.json run: entries not started before are starting. Its result file is beside it.", run.Out.TrimEnd());
     }
@@ -20,7 +20,7 @@ public sealed class ManifestCommandTests : StandInTest
     {
         var run = await CliRun.RunAsync(Api, "manifest", "run", "nightly/shots.json", "--failed");
 
-        Assert.Equal(0, run.ExitCode);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}:\n{run.Out}\n{run.Error}");
         Assert.Equal("/api/manifests/run?name=nightly%2Fshots.json&failed=true", Assert.Single(Api.To("POST", "/api/manifests/run")).PathAndQuery);
         Assert.Contains("a new attempt of each failed or cancelled one", run.Out, StringComparison.Ordinal);
     }
@@ -30,7 +30,7 @@ public sealed class ManifestCommandTests : StandInTest
     {
         var run = await CliRun.RunAsync(Api, "manifest", "run", "nightly/shots.json", "--failed");
 
-        Assert.Equal(0, run.ExitCode);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}:\n{run.Out}\n{run.Error}");
         Assert.Contains("Entry shot-3 not started again: fal made the video of its job m0000000000000000000000000000abc; archive it with: veo resume m0000000000000000000000000000abc", run.Out, StringComparison.Ordinal);
     }
 }

@@ -1,5 +1,6 @@
 using Spectre.Console.Testing;
 using Veo.Cli.Api;
+using VeoFunctions.Testing;
 
 namespace Veo.Cli.Tests.Support;
 
@@ -35,7 +36,7 @@ internal sealed class CliRun
             Time = new ShiftedClock(JobScript.CreatedAt + TimeSpan.FromSeconds(90)),
             PollInterval = TimeSpan.FromMilliseconds(10),
             MaxPollFailures = options.MaxPollFailures,
-            ApiOptions = new ApiClientOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(5), RequestTimeout = TimeSpan.FromSeconds(20) },
+            ApiOptions = new ApiClientOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(5), RequestTimeout = Patience.Condition },
         };
         int code = await VeoCli.RunAsync(args, context, options.Cancellation);
         return new CliRun { ExitCode = code, Out = output.Output, Error = error.Output };
